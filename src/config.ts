@@ -1,0 +1,114 @@
+// The only reader of process.env. Everything is validated at start; a bad value stops the process
+// with a message that names the variable and says what to put there.
+import { z } from 'zod';
+
+const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'use a number with a unit: ms, s, m, h or d (e.g. 15m, 168h)')
+  .transform(parseDurationMs);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().trim().min(1).default('./.data'),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_ADDR: z
+    .string()
+    .trim()
+    .regex(/^[^:\s]+:\d+$/, 'must be host:port, e.g. localhost:6379')
+    .optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_DB: z.coerce.number().int().min(0).max(15).optional(),
+  REDIS_KEY_PREFIX: z.string().default('chat:'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  JWT_ACCESS_EXPIRY: duration.prefault('15m'),
+  JWT_REFRESH_EXPIRY: duration.prefault('168h'),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEND_TIMEOUT: duration.prefault('5s'),
+  SHUTDOWN_TIMEOUT: duration.prefault('10s'),
+  INSTANCE_ID: z.string().trim().min(1).optional(),
+});
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Unset: embedded PostgreSQL under dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Unset: the in-process bus and stream. */
+  redis: Readonly<{ url: string; keyPrefix: string }> | undefined;
+  redisKeyPrefix: string;
+  /** Unset outside production: generated once and kept under dataDir. */
+  jwtSecret: string | undefined;
+  accessTokenTtlMs: number;
+  refreshTokenTtlMs: number;
+  bcryptCost: number;
+  logLevel: string;
+  /** How long sendMessage waits for the worker's commit before answering UNAVAILABLE. */
+  sendTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  instanceId: string | undefined;
+}>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.JWT_SECRET) {
+    throw new ConfigError(
+      'JWT_SECRET is required when NODE_ENV=production: set it to 32+ random characters (e.g. `openssl rand -hex 32`).',
+    );
+  }
+  const redisUrl = e.REDIS_URL ?? redisUrlFromAddr(e.REDIS_ADDR, e.REDIS_PASSWORD, e.REDIS_DB);
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.SERVER_PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    redis: redisUrl ? Object.freeze({ url: redisUrl, keyPrefix: e.REDIS_KEY_PREFIX }) : undefined,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    jwtSecret: e.JWT_SECRET,
+    accessTokenTtlMs: e.JWT_ACCESS_EXPIRY,
+    refreshTokenTtlMs: e.JWT_REFRESH_EXPIRY,
+    bcryptCost: e.BCRYPT_COST,
+    logLevel: e.LOG_LEVEL,
+    sendTimeoutMs: e.SEND_TIMEOUT,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    instanceId: e.INSTANCE_ID,
+  });
+}
+
+/** The seed's REDIS_ADDR / REDIS_PASSWORD / REDIS_DB, as a URL. */
+function redisUrlFromAddr(addr: string | undefined, password: string | undefined, db: number | undefined) {
+  if (!addr) return undefined;
+  const auth = password ? `:${encodeURIComponent(password)}@` : '';
+  return `redis://${auth}${addr}/${db ?? 0}`;
+}
+
+export function parseDurationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) throw new ConfigError(`not a duration: ${text}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}

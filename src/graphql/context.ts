@@ -1,0 +1,33 @@
+import type { Config } from '../config.js';
+import type { AppError } from '../errors.js';
+import type { Db } from '../infra/db/prisma.js';
+import type { Logger } from '../infra/logger.js';
+import type { Metrics } from '../infra/metrics.js';
+import type { createLogin } from '../modules/auth/login.js';
+import type { AuthDeps } from '../modules/auth/sessions.js';
+import type { TokenService } from '../modules/auth/tokens.js';
+import type { LiveFeeds } from '../modules/messages/live-feeds.js';
+import type { SendMessageDeps } from '../modules/messages/send-message.js';
+
+/** What resolvers may use; built once per app in app.ts. */
+export type Services = {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  db: Db;
+  tokens: TokenService;
+  auth: AuthDeps & { login: ReturnType<typeof createLogin> };
+  send: SendMessageDeps;
+  feeds: LiveFeeds;
+};
+
+export type Viewer = { id: string };
+
+/** Per operation. Over WebSocket the viewer comes from connection_init, verified once per socket. */
+export type GraphQLContext = {
+  services: Services;
+  db: Db;
+  viewer: Viewer | null;
+  /** Why a presented token was refused, for a precise UNAUTHENTICATED message. */
+  authError: AppError | null;
+};

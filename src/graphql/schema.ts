@@ -1,0 +1,7 @@
+// The schema is whatever the modules register on the builder; importing them is all this does.
+import { builder } from './builder.js';
+import '../modules/users/user.schema.js';
+import '../modules/auth/auth.schema.js';
+import '../modules/messages/message.schema.js';
+
+export const schema = builder.toSchema({ sortSchema: false });

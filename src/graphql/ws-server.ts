@@ -1,0 +1,127 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { CloseCode, type OperationResult, type SubscribePayload } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AppError } from '../errors.js';
+import type { Logger } from '../infra/logger.js';
+import type { Metrics } from '../infra/metrics.js';
+import { bearerToken } from '../modules/auth/tokens.js';
+import type { Services, Viewer } from './context.js';
+import { maskError } from './errors.js';
+
+export type SocketExtra = { socket: WebSocket; request: IncomingMessage; viewer?: Viewer; release?: () => void };
+
+export type WsOptions = {
+  httpServer: Server;
+  path: string;
+  yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
+  services: Services;
+  logger: Logger;
+  metrics: Metrics;
+  /** Largest frame accepted from a client; ws allows 100 MiB by default. */
+  maxPayloadBytes?: number;
+  maxSubscriptionsPerSocket?: number;
+};
+
+/**
+ * graphql-ws on the HTTP server's /graphql path. The access token is verified once, at
+ * connection_init (payload `{ authorization: "Bearer <token>" }`, or `?token=` in the URL), and a
+ * bad one closes the socket with 4403 before any event. The user's live feed is opened before the
+ * connection is acknowledged, so a subscription started after connection_ack misses nothing.
+ * Operations run through yoga's envelop, so plugins, limits and error masking apply here too.
+ */
+export function attachWebSocketServer(options: WsOptions) {
+  const { httpServer, path, yoga, services, logger, metrics, maxPayloadBytes = 64 * 1024, maxSubscriptionsPerSocket = 50 } = options;
+  const wss = new WebSocketServer({ server: httpServer, path, maxPayload: maxPayloadBytes });
+  const log = logger.child({ component: 'graphql-ws' });
+
+  const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
+    {
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onConnect: async (ctx) => {
+        const token = bearerToken(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) ?? tokenFromUrl(ctx.extra.request.url);
+        if (!token) return false;
+        try {
+          const { userId } = services.tokens.verifyAccess(token);
+          ctx.extra.viewer = { id: userId };
+          ctx.extra.release = await services.feeds.acquire(userId);
+          return true;
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'UNAUTHENTICATED') return false;
+          log.error({ err: error }, 'connection_init failed');
+          ctx.extra.socket.close(CloseCode.InternalServerError, 'Live delivery is unavailable; reconnect shortly.');
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload: SubscribePayload) => {
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
+          return [new GraphQLError(`At most ${maxSubscriptionsPerSocket} operations at once per socket.`, { extensions: { code: 'RATE_LIMITED' } })];
+        }
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          viewer: ctx.extra.viewer,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+        };
+        return args;
+      },
+      // Errors raised by a subscription's event stream reach here without passing yoga's masking.
+      onError: (_ctx, id, _payload, errors) =>
+        errors.map((error) => {
+          const masked = maskError(error, 'Unexpected error.') as GraphQLError;
+          if (masked.extensions.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.originalError ?? error, operationId: id }, 'unexpected error in a subscription');
+          return masked;
+        }),
+      onClose: (ctx) => {
+        ctx.extra.release?.();
+      },
+    },
+    wss,
+  );
+
+  wss.on('connection', (socket) => {
+    metrics.openSockets.inc();
+    socket.once('close', () => metrics.openSockets.dec());
+  });
+
+  return {
+    wss,
+    /** Closes every socket with 1001 (going away) and stops accepting new ones. */
+    async close(reason = 'Server shutting down; reconnect shortly.') {
+      for (const client of wss.clients) client.close(GOING_AWAY, reason);
+      await server.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/** WebSocket close code 1001: the server is going away (graphql-ws has no name for it). */
+const GOING_AWAY = 1001;
+
+type EnvelopedRoot = { execute: (args: ExecutionArgs) => OperationResult; subscribe: (args: ExecutionArgs) => OperationResult };
+
+function tokenFromUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const token = new URL(url, 'http://localhost').searchParams.get('token');
+  return token ? bearerToken(token) : undefined;
+}

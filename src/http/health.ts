@@ -1,0 +1,65 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pendingMigrations } from '../infra/db/migrate.js';
+import type { Deps } from '../deps.js';
+
+export type HealthState = { draining: boolean };
+
+/**
+ * Liveness (/health, and the seed's /api/v1/health), readiness (/ready: PostgreSQL, Redis,
+ * migrations; 503 while draining) and Prometheus metrics (/metrics). Returns false for other paths.
+ */
+export function createHealthRoutes(deps: Deps, state: HealthState) {
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+
+  const check = async (fn: () => Promise<unknown>) => {
+    try {
+      await withTimeout(fn(), 2000);
+      return { ok: true as const };
+    } catch (error) {
+      return { ok: false as const, error: (error as Error).message };
+    }
+  };
+
+  return async function route(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const path = (req.url ?? '/').split('?')[0];
+    switch (path) {
+      case '/health':
+      case '/api/v1/health':
+        json(res, 200, { status: 'ok', instance: deps.instanceId });
+        return true;
+      case '/ready': {
+        const [postgres, redis, migrations] = await Promise.all([
+          check(() => deps.pool.query('SELECT 1')),
+          deps.pingRedis ? check(deps.pingRedis) : Promise.resolve({ ok: true as const, engine: 'memory' }),
+          check(async () => {
+            const pending = await pendingMigrations(deps.databaseUrl);
+            if (pending.length > 0) throw new Error(`pending: ${pending.join(', ')}`);
+          }),
+        ]);
+        const ready = !state.draining && postgres.ok && redis.ok && migrations.ok;
+        json(res, ready ? 200 : 503, { status: ready ? 'ready' : state.draining ? 'draining' : 'not ready', postgres, redis, migrations });
+        return true;
+      }
+      case '/metrics': {
+        const stats = await deps.stream.stats().catch(() => undefined);
+        if (stats) {
+          deps.metrics.streamPending.set(stats.pending);
+          deps.metrics.streamUndelivered.set(stats.undelivered);
+        }
+        res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
+        res.end(await deps.metrics.registry.metrics());
+        return true;
+      }
+      default:
+        return false;
+    }
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+}

@@ -1,0 +1,40 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+
+/**
+ * A Redis connection that is up before it is returned, with a message saying what to do when it
+ * is not. Commands wait through reconnects rather than failing at the first blip.
+ */
+export async function connectRedis(url: string, name: string, logger: Logger, timeoutMs = 5000): Promise<Redis> {
+  const redis = new Redis(url, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: null, enableReadyCheck: true });
+  redis.on('error', (error) => logger.warn({ err: error, connection: name }, 'Redis connection error; reconnecting'));
+  try {
+    await withTimeout(redis.connect(), timeoutMs);
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(
+      `Cannot reach Redis at ${redactUrl(url)} (${(error as Error).message}). Start Redis, fix REDIS_URL, or unset REDIS_URL to use the in-process engine.`,
+    );
+  }
+  return redis;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}

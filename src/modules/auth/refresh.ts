@@ -1,0 +1,38 @@
+import { AppError } from '../../errors.js';
+import { hashRefreshToken } from './tokens.js';
+import { issueSession, revokeFamily, type AuthDeps, type AuthPayload } from './sessions.js';
+
+/**
+ * Rotates a refresh token. Presenting one that was already rotated (or racing a rotation) is taken
+ * as theft: the whole family is revoked and every session from that login must log in again.
+ */
+export async function refresh(deps: AuthDeps, refreshToken: string): Promise<AuthPayload> {
+  const row = await deps.db.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(refreshToken) }, include: { user: true } });
+  if (!row) throw new AppError('UNAUTHENTICATED', 'Invalid refresh token: log in again.');
+  if (row.revokedAt) throw new AppError('UNAUTHENTICATED', 'This session was signed out: log in again.');
+  if (row.rotatedAt) return reuseDetected(deps, row.familyId);
+  if (row.expiresAt.getTime() <= Date.now()) throw new AppError('UNAUTHENTICATED', 'Your refresh token has expired: log in again.');
+
+  const { count } = await deps.db.refreshToken.updateMany({
+    where: { id: row.id, rotatedAt: null, revokedAt: null },
+    data: { rotatedAt: new Date() },
+  });
+  if (count === 0) return reuseDetected(deps, row.familyId);
+  return issueSession(deps, row.user, row.familyId);
+}
+
+async function reuseDetected(deps: AuthDeps, familyId: string): Promise<never> {
+  await revokeFamily(deps.db, familyId);
+  throw new AppError(
+    'UNAUTHENTICATED',
+    'This refresh token was already used. For safety, every session of this login has been signed out: log in again.',
+    { reason: 'REFRESH_TOKEN_REUSED' },
+  );
+}
+
+/** Signs out the login this refresh token belongs to. False when the token is unknown or already signed out. */
+export async function logout(deps: Pick<AuthDeps, 'db'>, refreshToken: string): Promise<boolean> {
+  const row = await deps.db.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(refreshToken) }, select: { familyId: true } });
+  if (!row) return false;
+  return (await revokeFamily(deps.db, row.familyId)) > 0;
+}

@@ -1,0 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../infra/db/prisma.js';
+import type { User } from '../../generated/prisma/client.js';
+import { hashRefreshToken, newRefreshToken, type TokenService } from './tokens.js';
+
+export type AuthDeps = { db: Db; tokens: TokenService; bcryptCost: number; refreshTtlMs: number };
+
+export type TokenPair = { accessToken: string; refreshToken: string; accessTokenExpiresAt: Date; refreshTokenExpiresAt: Date };
+export type AuthPayload = { user: User; tokens: TokenPair };
+
+/** Issues an access token and a refresh token; a new family at login, the same family on refresh. */
+export async function issueSession(deps: AuthDeps, user: User, familyId: string = randomUUID()): Promise<AuthPayload> {
+  const refreshToken = newRefreshToken();
+  const refreshTokenExpiresAt = new Date(Date.now() + deps.refreshTtlMs);
+  await deps.db.refreshToken.create({
+    data: { userId: user.id, familyId, tokenHash: hashRefreshToken(refreshToken), expiresAt: refreshTokenExpiresAt },
+  });
+  const access = deps.tokens.signAccess(user.id);
+  return { user, tokens: { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt } };
+}
+
+/** Revokes every live token of a family (logout, or a rotated token presented again). */
+export async function revokeFamily(db: Db, familyId: string): Promise<number> {
+  const { count } = await db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+  return count;
+}

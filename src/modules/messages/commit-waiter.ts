@@ -1,0 +1,81 @@
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../infra/logger.js';
+import type { Bus, Topics, Unsubscribe } from '../realtime/bus.js';
+import { decodeReplies, type CommitReply } from './message-event.js';
+
+export type CommitWaiter = ReturnType<typeof createCommitWaiter>;
+
+/**
+ * Where sendMessage waits for the worker: the worker (on any instance) publishes commit outcomes to
+ * this instance's reply topic. Register with `wait` before appending, so a fast commit is not missed.
+ */
+export function createCommitWaiter({ bus, topics, instanceId, logger }: { bus: Bus; topics: Topics; instanceId: string; logger: Logger }) {
+  const waiting = new Map<string, (reply: CommitReply) => void>();
+  let drainedWaiters: (() => void)[] = [];
+  let unsubscribe: Unsubscribe | undefined;
+
+  const settle = (requestId: string) => {
+    waiting.delete(requestId);
+    if (waiting.size === 0) {
+      for (const resolve of drainedWaiters) resolve();
+      drainedWaiters = [];
+    }
+  };
+
+  return {
+    async start() {
+      unsubscribe = await bus.subscribe(topics.replies(instanceId), (payload) => {
+        let replies: CommitReply[];
+        try {
+          replies = decodeReplies(payload);
+        } catch (error) {
+          logger.error({ err: error }, 'undecodable commit reply dropped');
+          return;
+        }
+        for (const reply of replies) waiting.get(reply.requestId)?.(reply);
+      });
+    },
+
+    /** Resolves with the worker's outcome, or rejects with UNAVAILABLE after `timeoutMs`. */
+    wait(requestId: string, timeoutMs: number): { reply: Promise<CommitReply>; cancel: () => void } {
+      let cancel = () => settle(requestId);
+      const reply = new Promise<CommitReply>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          settle(requestId);
+          reject(
+            new AppError(
+              'UNAVAILABLE',
+              `The message was not confirmed as stored within ${Math.round(timeoutMs / 1000)} s (the message worker or the database is unavailable). ` +
+                'It may still be delivered: retrying with the same clientMessageId is safe and never sends it twice.',
+              { retryable: true },
+            ),
+          );
+        }, timeoutMs);
+        waiting.set(requestId, (value) => {
+          clearTimeout(timer);
+          settle(requestId);
+          resolve(value);
+        });
+        cancel = () => {
+          clearTimeout(timer);
+          settle(requestId);
+        };
+      });
+      return { reply, cancel };
+    },
+
+    get inFlight() {
+      return waiting.size;
+    },
+
+    /** Resolves once no sendMessage call is waiting (each one ends by reply or timeout). */
+    drained(): Promise<void> {
+      if (waiting.size === 0) return Promise.resolve();
+      return new Promise((resolve) => drainedWaiters.push(resolve));
+    },
+
+    async stop() {
+      await unsubscribe?.();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { builder } from '../../graphql/builder.js';
+import { assertMember } from '../conversations/membership.js';
+import { UserRef } from '../users/user.schema.js';
+import type { User } from '../../generated/prisma/client.js';
+import { sendMessage } from './send-message.js';
+
+export const MessageRef = builder.prismaObject('Message', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    conversationId: t.exposeID('conversationId'),
+    seq: t.exposeInt('seq', { description: '1, 2, 3 ... within the conversation, with no gaps: a jump means you missed messages.' }),
+    // Not t.relation: live events carry their sender, and delivering them must not query the database.
+    sender: t.field({
+      type: UserRef,
+      resolve: (message, _args, context) =>
+        // A live event's sender has no passwordHash; the User type never exposes it.
+        (message as { sender?: User }).sender ?? context.db.user.findUniqueOrThrow({ where: { id: message.senderId } }),
+    }),
+    content: t.exposeString('content'),
+    clientMessageId: t.exposeString('clientMessageId', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const SendMessageInput = builder.inputType('SendMessageInput', {
+  fields: (t) => ({
+    recipientId: t.id({ description: 'A user: sends in your direct conversation with them, created on first use.' }),
+    conversationId: t.id({ description: 'A conversation you are a member of.' }),
+    content: t.string({ required: true, description: 'Trimmed; 1 to 4000 characters.' }),
+    clientMessageId: t.string({
+      description: 'Your own id for this message (e.g. a UUID). A retry with the same one returns the original message instead of sending again.',
+    }),
+  }),
+});
+
+builder.mutationField('sendMessage', (t) =>
+  t.field({
+    type: MessageRef,
+    description: 'Sends a message; answers once it is stored, with its seq. Give exactly one of recipientId or conversationId.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: SendMessageInput, required: true }) },
+    resolve: (_root, { input }, { services, viewer }) => sendMessage(services.send, viewer!.id, input),
+  }),
+);
+
+builder.queryField('messages', (t) =>
+  t.prismaConnection({
+    type: 'Message',
+    cursor: 'conversationId_seq',
+    description: 'History of a conversation, ordered by seq. `last: n` gives the newest n, oldest first. Pages hold at most 100.',
+    authScopes: { authenticated: true },
+    args: { conversationId: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, context) => {
+      await assertMember(context.db, args.conversationId, context.viewer!.id);
+      return context.db.message.findMany({
+        ...query,
+        include: { ...(query as { include?: object }).include, sender: true },
+        where: { conversationId: args.conversationId },
+        orderBy: { seq: 'asc' },
+      });
+    },
+  }, { name: 'MessageConnection' }, { name: 'MessageEdge' }),
+);
+
+builder.subscriptionField('messageReceived', (t) =>
+  t.field({
+    type: MessageRef,
+    description:
+      'Every message stored from now on in your conversations (or in one, with conversationId), on every device you are connected with, your own messages included.',
+    authScopes: { authenticated: true },
+    args: { conversationId: t.arg.id() },
+    subscribe: async (_root, args, context) => {
+      if (args.conversationId) await assertMember(context.db, args.conversationId, context.viewer!.id);
+      return context.services.feeds.subscribe(context.viewer!.id, args.conversationId ?? null);
+    },
+    resolve: (message) => message,
+  }),
+);

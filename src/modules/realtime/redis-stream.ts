@@ -1,0 +1,109 @@
+import type { Redis } from 'ioredis';
+import type { MessageStream, StreamEntry } from './stream.js';
+
+export type RedisStreamOptions = {
+  /** Normal commands: XADD, XACK, XCLAIM, XTRIM... */
+  redis: Redis;
+  /** Used only for blocking XREADGROUP, which holds its connection for up to blockMs. */
+  blocking: Redis;
+  key: string;
+  group: string;
+};
+
+type RawEntry = [id: string, fields: string[]] | null;
+
+/** Redis Streams engine: one stream, one consumer group, a sibling `<key>:dead` stream. */
+export function createRedisStream({ redis, blocking, key, group }: RedisStreamOptions): MessageStream {
+  const deadKey = `${key}:dead`;
+
+  const toEntry = (raw: RawEntry, deliveries: number): StreamEntry | undefined => {
+    if (!raw) return undefined; // deleted while pending (XCLAIM reports such ids as nil)
+    const [id, fields] = raw;
+    const at = fields.indexOf('p');
+    return { id, payload: at >= 0 ? (fields[at + 1] ?? '') : '', deliveries };
+  };
+
+  const ensureGroup = async () => {
+    try {
+      await redis.xgroup('CREATE', key, group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
+    }
+  };
+
+  return {
+    async append(payload) {
+      const id = await redis.xadd(key, '*', 'p', payload);
+      if (!id) throw new Error(`XADD to ${key} returned no id`);
+      return id;
+    },
+    ensureGroup,
+    async readNew(consumer, count, blockMs) {
+      const read = () =>
+        blocking.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', Math.max(1, blockMs), 'STREAMS', key, '>') as Promise<
+          [string, RawEntry[]][] | null
+        >;
+      let reply;
+      try {
+        reply = await read();
+      } catch (error) {
+        // The group disappears when a Redis without persistence restarts; recreate it and go on.
+        if (!String((error as Error).message).includes('NOGROUP')) throw error;
+        await ensureGroup();
+        reply = await read();
+      }
+      const raw = reply?.[0]?.[1] ?? [];
+      return raw.map((r) => toEntry(r, 1)).filter((e): e is StreamEntry => e !== undefined);
+    },
+    async claimIdle(consumer, minIdleMs, count) {
+      const idle = (await redis.call('XPENDING', key, group, 'IDLE', minIdleMs, '-', '+', count)) as [string, string, number, number][];
+      if (idle.length === 0) return [];
+      const deliveries = new Map(idle.map(([id, , , times]) => [id, times + 1]));
+      const claimed = (await redis.call('XCLAIM', key, group, consumer, minIdleMs, ...idle.map(([id]) => id))) as RawEntry[];
+      return claimed
+        .map((raw) => toEntry(raw, raw ? (deliveries.get(raw[0]) ?? 2) : 0))
+        .filter((e): e is StreamEntry => e !== undefined);
+    },
+    async ack(ids) {
+      if (ids.length > 0) await redis.xack(key, group, ...ids);
+    },
+    async deadLetter(entry, reason) {
+      await redis
+        .multi()
+        .xadd(deadKey, '*', 'id', entry.id, 'p', entry.payload, 'reason', reason, 'deliveries', String(entry.deliveries))
+        .xack(key, group, entry.id)
+        .exec();
+    },
+    async trimAcked() {
+      // Everything below the oldest pending entry, and up to the last entry handed out, is acked.
+      const [count, oldestPending] = (await redis.call('XPENDING', key, group)) as [number, string | null, string | null, unknown];
+      let minId = count > 0 ? oldestPending : undefined;
+      if (!minId) {
+        const groups = (await redis.call('XINFO', 'GROUPS', key)) as unknown[][];
+        const info = groups.map(pairsToObject).find((g) => g.name === group);
+        minId = typeof info?.['last-delivered-id'] === 'string' ? info['last-delivered-id'] : undefined;
+      }
+      if (!minId || minId === '0-0') return 0;
+      return Number(await redis.call('XTRIM', key, 'MINID', minId));
+    },
+    async stats() {
+      const [length, summary, groups] = await Promise.all([
+        redis.xlen(key),
+        redis.call('XPENDING', key, group) as Promise<[number, ...unknown[]]>,
+        redis.call('XINFO', 'GROUPS', key) as Promise<unknown[][]>,
+      ]);
+      const info = groups.map(pairsToObject).find((g) => g.name === group);
+      const lag = typeof info?.lag === 'number' ? info.lag : 0;
+      return { length, pending: Number(summary[0]), undelivered: lag };
+    },
+    async forgetConsumer(consumer) {
+      await redis.xgroup('DELCONSUMER', key, group, consumer);
+    },
+  };
+}
+
+function pairsToObject(pairs: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) out[String(pairs[i])] = pairs[i + 1];
+  return out;
+}

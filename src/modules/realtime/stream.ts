@@ -1,0 +1,36 @@
+// A durable log read by a consumer group: the send path appends, the worker reads, commits, then
+// acks. An entry stays pending (and claimable by another consumer) until it is acked.
+
+export type StreamEntry = {
+  id: string;
+  payload: string;
+  /** How many times the group has handed this entry out, this delivery included. */
+  deliveries: number;
+};
+
+export type StreamStats = {
+  length: number;
+  /** Entries handed out and not yet acked, across all consumers. */
+  pending: number;
+  /** Entries appended but not yet handed to any consumer. */
+  undelivered: number;
+};
+
+export interface MessageStream {
+  /** Appends one entry; resolves with its id once it is stored. */
+  append(payload: string): Promise<string>;
+  /** Creates the consumer group if missing. Idempotent. */
+  ensureGroup(): Promise<void>;
+  /** Entries never handed to the group, at most `count`, waiting at most `blockMs` for the first. */
+  readNew(consumer: string, count: number, blockMs: number): Promise<StreamEntry[]>;
+  /** Entries pending for at least `minIdleMs` on any consumer, transferred to `consumer`. */
+  claimIdle(consumer: string, minIdleMs: number, count: number): Promise<StreamEntry[]>;
+  ack(ids: readonly string[]): Promise<void>;
+  /** Copies the entry to the dead-letter stream with the reason, then acks it. */
+  deadLetter(entry: StreamEntry, reason: string): Promise<void>;
+  /** Deletes entries below the oldest one that is pending or not yet delivered. Returns how many. */
+  trimAcked(): Promise<number>;
+  stats(): Promise<StreamStats>;
+  /** Removes a consumer that has no pending entries (its process is gone). */
+  forgetConsumer?(consumer: string): Promise<void>;
+}

@@ -1,0 +1,84 @@
+import type { Pool } from 'pg';
+import type { Logger } from '../../infra/logger.js';
+import type { Metrics } from '../../infra/metrics.js';
+import type { Bus, Topics } from '../realtime/bus.js';
+import type { StreamEntry } from '../realtime/stream.js';
+import { decodeSendRequest, encodeMessage, encodeReplies, type CommitReply, type SendRequest } from '../messages/message-event.js';
+import { commitMessages, type CommitResult } from './commit-messages.js';
+import type { BatchOutcome } from './stream-consumer.js';
+
+export type MessagePersisterDeps = { pool: Pool; bus: Bus; topics: Topics; logger: Logger; metrics: Metrics };
+
+/**
+ * The worker's batch handler, in the order that makes "delivered means stored" hold:
+ * commit the batch, then publish each new message to its members, then answer the waiting
+ * sendMessage calls; the consumer acks only after this resolves.
+ */
+export function createMessagePersister({ pool, bus, topics, logger, metrics }: MessagePersisterDeps) {
+  const log = logger.child({ component: 'message-persister' });
+
+  return async function persistBatch(entries: StreamEntry[]): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { done: [], failed: new Map(), poison: new Map() };
+    const decoded: { entry: StreamEntry; request: SendRequest }[] = [];
+    for (const entry of entries) {
+      try {
+        decoded.push({ entry, request: decodeSendRequest(entry.payload) });
+      } catch (error) {
+        outcome.poison!.set(entry.id, new Error(`malformed stream entry: ${(error as Error).message}`));
+      }
+    }
+    if (decoded.length === 0) return outcome;
+
+    const results = await commitIsolatingFailures(decoded, outcome);
+    const committedAt = Date.now();
+    const replies = new Map<string, CommitReply[]>();
+    const publishes: Promise<void>[] = [];
+    for (const [index, result] of results) {
+      const { entry, request } = decoded[index]!;
+      if (result.kind === 'new' || result.kind === 'redelivered') {
+        publishes.push(bus.publish(result.memberIds.map(topics.user), encodeMessage(result.message)));
+      }
+      if (result.kind === 'new') {
+        metrics.messagesCommitted.inc();
+        metrics.workerLag.observe(Math.max(0, committedAt - request.sentAt) / 1000);
+      }
+      const reply: CommitReply =
+        result.kind === 'rejected'
+          ? { requestId: request.id, ok: false, code: result.code, error: result.error }
+          : { requestId: request.id, ok: true, message: result.message };
+      const list = replies.get(request.replyTo) ?? [];
+      list.push(reply);
+      replies.set(request.replyTo, list);
+      outcome.done.push(entry.id);
+    }
+    // A failed publish throws: every entry stays pending and is redelivered (and republished).
+    await Promise.all(publishes);
+    await Promise.all([...replies].map(([instance, list]) => bus.publish([topics.replies(instance)], encodeReplies(list))));
+    return outcome;
+  };
+
+  /** One transaction for the batch; if it fails, entry by entry, so one bad entry cannot block the rest. */
+  async function commitIsolatingFailures(decoded: { entry: StreamEntry; request: SendRequest }[], outcome: BatchOutcome) {
+    const results: [number, CommitResult][] = [];
+    try {
+      const all = await commitMessages(pool, decoded.map((d) => d.request));
+      all.forEach((result, index) => results.push([index, result]));
+      return results;
+    } catch (error) {
+      if (decoded.length > 1) log.warn({ err: error, size: decoded.length }, 'batch commit failed; committing its entries one by one');
+      else {
+        outcome.failed.set(decoded[0]!.entry.id, error as Error);
+        return results;
+      }
+    }
+    for (const [index, { entry, request }] of decoded.entries()) {
+      try {
+        const [result] = await commitMessages(pool, [request]);
+        results.push([index, result!]);
+      } catch (error) {
+        outcome.failed.set(entry.id, error as Error);
+      }
+    }
+    return results;
+  }
+}
