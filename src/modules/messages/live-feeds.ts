@@ -85,5 +85,13 @@ export function createLiveFeeds({ bus, topics, metrics, logger, maxQueue = 1000 
     return iterator;
   }
 
-  return { acquire, subscribe, get connectedUsers() { return feeds.size; } };
+  return {
+    acquire,
+    subscribe,
+    /** Live subscriptions of a user on this instance (for tests and diagnostics). */
+    listenerCount: (userId: string) => feeds.get(userId)?.listeners.size ?? 0,
+    get connectedUsers() {
+      return feeds.size;
+    },
+  };
 }
