@@ -14,6 +14,7 @@ import { createHealthRoutes } from './http/health.js';
 import { createLogin } from './modules/auth/login.js';
 import { bearerToken, createTokenService } from './modules/auth/tokens.js';
 import { createCommitWaiter } from './modules/messages/commit-waiter.js';
+import { createInFlight } from './modules/messages/in-flight.js';
 import { createLiveFeeds } from './modules/messages/live-feeds.js';
 import { createMessagePersister } from './modules/worker/message-persister.js';
 import { startStreamConsumer, type StreamConsumer } from './modules/worker/stream-consumer.js';
@@ -35,6 +36,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
   const authDeps = { db: deps.db, tokens, bcryptCost: config.bcryptCost, refreshTtlMs: config.refreshTokenTtlMs };
   const commits = createCommitWaiter({ bus: deps.bus, topics: deps.topics, instanceId: deps.instanceId, logger });
   const feeds = createLiveFeeds({ bus: deps.bus, topics: deps.topics, metrics, logger });
+  const inFlight = createInFlight();
   const services: Services = {
     config,
     logger,
@@ -42,7 +44,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     db: deps.db,
     tokens,
     auth: { ...authDeps, login: createLogin(authDeps) },
-    send: { db: deps.db, stream: deps.stream, commits, instanceId: deps.instanceId, sendTimeoutMs: config.sendTimeoutMs, metrics },
+    send: { db: deps.db, stream: deps.stream, commits, inFlight, instanceId: deps.instanceId, sendTimeoutMs: config.sendTimeoutMs, metrics },
     feeds,
   };
 
@@ -89,7 +91,16 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       stream: deps.stream,
       consumer: deps.instanceId,
       logger,
-      handleBatch: createMessagePersister({ pool: deps.pool, bus: deps.bus, topics: deps.topics, logger, metrics }),
+      batchSize: config.workerBatchSize,
+      claimIdleMs: config.workerClaimIdleMs,
+      handleBatch: createMessagePersister({
+        pool: deps.pool,
+        bus: deps.bus,
+        topics: deps.topics,
+        logger,
+        metrics,
+        afterCommit: config.failpoint === 'kill-after-commit' ? () => process.kill(process.pid, 'SIGKILL') : undefined,
+      }),
       onBatch: ({ size }) => metrics.workerBatchSize.observe(size),
       onDeadLetter: () => metrics.deadLettered.inc(),
     });
@@ -115,7 +126,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       state.draining = true;
       httpServer.close();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
-      await Promise.race([commits.drained(), deadline]);
+      await Promise.race([inFlight.drain(), deadline]);
       await worker?.stop();
       await ws.close();
       await commits.stop();

@@ -39,6 +39,10 @@ const envSchema = z.object({
   SEND_TIMEOUT: duration.prefault('5s'),
   SHUTDOWN_TIMEOUT: duration.prefault('10s'),
   INSTANCE_ID: z.string().trim().min(1).optional(),
+  WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(256),
+  WORKER_CLAIM_IDLE: duration.prefault('5s'),
+  /** Fault injection for crash tests only: `kill-after-commit` SIGKILLs the process between commit and ack. */
+  CHAT_FAILPOINT: z.enum(['kill-after-commit']).optional(),
 });
 
 export type Config = Readonly<{
@@ -61,6 +65,10 @@ export type Config = Readonly<{
   sendTimeoutMs: number;
   shutdownTimeoutMs: number;
   instanceId: string | undefined;
+  workerBatchSize: number;
+  /** Entries pending this long on a consumer are taken over by another. */
+  workerClaimIdleMs: number;
+  failpoint: 'kill-after-commit' | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -96,6 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sendTimeoutMs: e.SEND_TIMEOUT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     instanceId: e.INSTANCE_ID,
+    workerBatchSize: e.WORKER_BATCH_SIZE,
+    workerClaimIdleMs: e.WORKER_CLAIM_IDLE,
+    failpoint: e.CHAT_FAILPOINT,
   });
 }
 

@@ -7,6 +7,7 @@ import { getOrCreateDirectConversation } from '../conversations/direct-conversat
 import { assertMember } from '../conversations/membership.js';
 import type { MessageStream } from '../realtime/stream.js';
 import type { CommitWaiter } from './commit-waiter.js';
+import type { InFlight } from './in-flight.js';
 import { encodeSendRequest, type CommittedMessage } from './message-event.js';
 import { parseInput } from '../../validation.js';
 
@@ -34,6 +35,7 @@ export type SendMessageDeps = {
   db: Db;
   stream: MessageStream;
   commits: CommitWaiter;
+  inFlight: InFlight;
   instanceId: string;
   sendTimeoutMs: number;
   metrics: Metrics;
@@ -44,8 +46,12 @@ export type SendMessageDeps = {
  * the answer is the stored message with its seq. A retry with the same clientMessageId answers the
  * original message and sends nothing new.
  */
-export async function sendMessage(deps: SendMessageDeps, senderId: string, rawInput: SendMessageInput): Promise<CommittedMessage> {
+export function sendMessage(deps: SendMessageDeps, senderId: string, rawInput: SendMessageInput): Promise<CommittedMessage> {
   const input = parseInput(sendMessageInput, rawInput);
+  return deps.inFlight.run(() => send(deps, senderId, input));
+}
+
+async function send(deps: SendMessageDeps, senderId: string, input: z.output<typeof sendMessageInput>): Promise<CommittedMessage> {
   const clientMessageId = input.clientMessageId ?? null;
 
   if (clientMessageId !== null) {

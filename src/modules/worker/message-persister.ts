@@ -7,14 +7,22 @@ import { decodeSendRequest, encodeMessage, encodeReplies, type CommitReply, type
 import { commitMessages, type CommitResult } from './commit-messages.js';
 import type { BatchOutcome } from './stream-consumer.js';
 
-export type MessagePersisterDeps = { pool: Pool; bus: Bus; topics: Topics; logger: Logger; metrics: Metrics };
+export type MessagePersisterDeps = {
+  pool: Pool;
+  bus: Bus;
+  topics: Topics;
+  logger: Logger;
+  metrics: Metrics;
+  /** Fault injection (crash tests): runs after the commit, before anything is published or acked. */
+  afterCommit?: () => void;
+};
 
 /**
  * The worker's batch handler, in the order that makes "delivered means stored" hold:
  * commit the batch, then publish each new message to its members, then answer the waiting
  * sendMessage calls; the consumer acks only after this resolves.
  */
-export function createMessagePersister({ pool, bus, topics, logger, metrics }: MessagePersisterDeps) {
+export function createMessagePersister({ pool, bus, topics, logger, metrics, afterCommit }: MessagePersisterDeps) {
   const log = logger.child({ component: 'message-persister' });
 
   return async function persistBatch(entries: StreamEntry[]): Promise<BatchOutcome> {
@@ -30,6 +38,7 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics }: M
     if (decoded.length === 0) return outcome;
 
     const results = await commitIsolatingFailures(decoded, outcome);
+    afterCommit?.();
     const committedAt = Date.now();
     const replies = new Map<string, CommitReply[]>();
     const publishes: Promise<void>[] = [];
