@@ -11,6 +11,7 @@ import { maskError } from './graphql/errors.js';
 import { schema } from './graphql/schema.js';
 import { attachWebSocketServer, type SocketExtra } from './graphql/ws-server.js';
 import { createHealthRoutes } from './http/health.js';
+import { createWorkTracker } from './infra/work-tracker.js';
 import { createLogin } from './modules/auth/login.js';
 import { bearerToken, createTokenService } from './modules/auth/tokens.js';
 import { createCommitWaiter } from './modules/messages/commit-waiter.js';
@@ -73,7 +74,9 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
 
   const state = { draining: false };
   const health = createHealthRoutes(deps, state);
+  const requests = createWorkTracker();
   const httpServer = createServer((req, res) => {
+    res.once('close', requests.enter());
     health(req, res)
       .then(async (handled) => {
         if (!handled) await yoga.handle(req, res);
@@ -126,7 +129,8 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       state.draining = true;
       httpServer.close();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
-      await Promise.race([inFlight.drain(), deadline]);
+      logger.info({ inFlightSends: inFlight.running }, 'draining: no new connections; waiting for sends under way');
+      await Promise.race([inFlight.drain().then(() => Promise.all([ws.operationsDone(), requests.idle()])), deadline]);
       await worker?.stop();
       await ws.close();
       await commits.stop();

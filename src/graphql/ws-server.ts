@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionArgs } from 'graphql';
 import { CloseCode, type OperationResult, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -7,11 +7,19 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError } from '../errors.js';
 import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
+import { createWorkTracker } from '../infra/work-tracker.js';
 import { bearerToken } from '../modules/auth/tokens.js';
 import type { Services, Viewer } from './context.js';
 import { maskError } from './errors.js';
 
-export type SocketExtra = { socket: WebSocket; request: IncomingMessage; viewer?: Viewer; release?: () => void };
+export type SocketExtra = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  viewer?: Viewer;
+  release?: () => void;
+  /** Queries and mutations of this socket whose result is not sent yet, by operation id. */
+  pending?: Map<string, () => void>;
+};
 
 export type WsOptions = {
   httpServer: Server;
@@ -36,6 +44,11 @@ export function attachWebSocketServer(options: WsOptions) {
   const { httpServer, path, yoga, services, logger, metrics, maxPayloadBytes = 64 * 1024, maxSubscriptionsPerSocket = 50 } = options;
   const wss = new WebSocketServer({ server: httpServer, path, maxPayload: maxPayloadBytes });
   const log = logger.child({ component: 'graphql-ws' });
+  const operations = createWorkTracker();
+  const settle = (extra: SocketExtra, id: string) => {
+    extra.pending?.get(id)?.();
+    extra.pending?.delete(id);
+  };
 
   const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
@@ -56,7 +69,7 @@ export function attachWebSocketServer(options: WsOptions) {
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, payload: SubscribePayload) => {
+      onSubscribe: async (ctx, id, payload: SubscribePayload) => {
         if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
           return [new GraphQLError(`At most ${maxSubscriptionsPerSocket} operations at once per socket.`, { extensions: { code: 'RATE_LIMITED' } })];
         }
@@ -75,6 +88,10 @@ export function attachWebSocketServer(options: WsOptions) {
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
+        if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
+          // Counted until its result is on the wire, so a shutdown closes the socket only after.
+          (ctx.extra.pending ??= new Map()).set(id, operations.enter());
+        }
         const args: ExecutionArgs = {
           schema,
           document,
@@ -86,14 +103,17 @@ export function attachWebSocketServer(options: WsOptions) {
         return args;
       },
       // Errors raised by a subscription's event stream reach here without passing yoga's masking.
-      onError: (_ctx, id, _payload, errors) =>
+      onComplete: (ctx, id) => settle(ctx.extra, id),
+      onError: (ctx, id, _payload, errors) =>
         errors.map((error) => {
+          settle(ctx.extra, id);
           const masked = maskError(error, 'Unexpected error.') as GraphQLError;
           if (masked.extensions.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.originalError ?? error, operationId: id }, 'unexpected error in a subscription');
           return masked;
         }),
       onClose: (ctx) => {
         ctx.extra.release?.();
+        for (const leave of ctx.extra.pending?.values() ?? []) leave();
       },
     },
     wss,
@@ -106,6 +126,8 @@ export function attachWebSocketServer(options: WsOptions) {
 
   return {
     wss,
+    /** Resolves once every query and mutation received over a socket has its result sent. */
+    operationsDone: () => operations.idle(),
     /** Closes every socket with 1001 (going away) and stops accepting new ones. */
     async close(reason = 'Server shutting down; reconnect shortly.') {
       for (const client of wss.clients) client.close(GOING_AWAY, reason);

@@ -1,15 +1,15 @@
 import { AppError } from '../../errors.js';
+import { createWorkTracker } from '../../infra/work-tracker.js';
 
 export type InFlight = ReturnType<typeof createInFlight>;
 
 /**
  * Counts sendMessage calls under way, so a shutdown can let them finish (their commit answered)
- * before the worker stops, and refuse new ones meanwhile with an error that says to retry.
+ * before the worker stops, and refuses new ones meanwhile with an error that says to retry.
  */
 export function createInFlight() {
-  let running = 0;
+  const tracker = createWorkTracker();
   let closing = false;
-  let idle: (() => void)[] = [];
 
   return {
     async run<T>(work: () => Promise<T>): Promise<T> {
@@ -18,22 +18,20 @@ export function createInFlight() {
           retryable: true,
         });
       }
-      running += 1;
+      const leave = tracker.enter();
       try {
         return await work();
       } finally {
-        running -= 1;
-        if (running === 0) for (const resolve of idle.splice(0)) resolve();
+        leave();
       }
     },
     /** Refuses new work from now on; resolves once the work under way has ended. */
     drain(): Promise<void> {
       closing = true;
-      if (running === 0) return Promise.resolve();
-      return new Promise((resolve) => idle.push(resolve));
+      return tracker.idle();
     },
     get running() {
-      return running;
+      return tracker.running;
     },
   };
 }
