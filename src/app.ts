@@ -19,6 +19,7 @@ import { createInFlight } from './modules/messages/in-flight.js';
 import { createLiveFeeds } from './modules/messages/live-feeds.js';
 import { createMessagePersister } from './modules/worker/message-persister.js';
 import { startStreamConsumer, type StreamConsumer } from './modules/worker/stream-consumer.js';
+import { createRateLimiter } from './modules/rate-limit/token-bucket.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -44,8 +45,20 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     metrics,
     db: deps.db,
     tokens,
-    auth: { ...authDeps, login: createLogin(authDeps) },
-    send: { db: deps.db, stream: deps.stream, commits, inFlight, instanceId: deps.instanceId, sendTimeoutMs: config.sendTimeoutMs, metrics },
+    auth: {
+      ...authDeps,
+      login: createLogin(authDeps, createRateLimiter({ perSecond: config.loginAttemptsPerMinute / 60, burst: Math.max(1, config.loginAttemptsPerMinute) })),
+    },
+    send: {
+      db: deps.db,
+      stream: deps.stream,
+      commits,
+      inFlight,
+      rateLimit: createRateLimiter(config.sendRate),
+      instanceId: deps.instanceId,
+      sendTimeoutMs: config.sendTimeoutMs,
+      metrics,
+    },
     feeds,
   };
 

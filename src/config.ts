@@ -39,6 +39,9 @@ const envSchema = z.object({
   SEND_TIMEOUT: duration.prefault('5s'),
   SHUTDOWN_TIMEOUT: duration.prefault('10s'),
   INSTANCE_ID: z.string().trim().min(1).optional(),
+  SEND_RATE_PER_SECOND: z.coerce.number().min(0).default(20),
+  SEND_RATE_BURST: z.coerce.number().int().min(1).default(50),
+  LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().min(0).default(10),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(256),
   WORKER_CLAIM_IDLE: duration.prefault('5s'),
   /** Fault injection for crash tests only: `kill-after-commit` SIGKILLs the process between commit and ack. */
@@ -65,6 +68,10 @@ export type Config = Readonly<{
   sendTimeoutMs: number;
   shutdownTimeoutMs: number;
   instanceId: string | undefined;
+  /** Per user, per instance; 0 turns the limit off. */
+  sendRate: Readonly<{ perSecond: number; burst: number }>;
+  /** Per email, per instance; 0 turns the limit off. */
+  loginAttemptsPerMinute: number;
   workerBatchSize: number;
   /** Entries pending this long on a consumer are taken over by another. */
   workerClaimIdleMs: number;
@@ -104,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sendTimeoutMs: e.SEND_TIMEOUT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     instanceId: e.INSTANCE_ID,
+    sendRate: Object.freeze({ perSecond: e.SEND_RATE_PER_SECOND, burst: e.SEND_RATE_BURST }),
+    loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
     workerBatchSize: e.WORKER_BATCH_SIZE,
     workerClaimIdleMs: e.WORKER_CLAIM_IDLE,
     failpoint: e.CHAT_FAILPOINT,

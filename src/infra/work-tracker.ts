@@ -1,7 +1,7 @@
 /** Counts work under way (requests, operations) so a shutdown can wait for it to end. */
 export function createWorkTracker() {
   let running = 0;
-  let waiters: (() => void)[] = [];
+  const waiters: (() => void)[] = [];
 
   return {
     /** Marks one piece of work as started; call the result (once is enough) when it ends. */

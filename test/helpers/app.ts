@@ -36,6 +36,9 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     SERVER_PORT: '0',
     HOST: '127.0.0.1',
     BCRYPT_COST: '4',
+    // Limits are off unless a test turns them on: tests send far faster than people do.
+    SEND_RATE_PER_SECOND: '0',
+    LOGIN_ATTEMPTS_PER_MINUTE: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: dataDir,

@@ -30,6 +30,8 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
       SERVER_PORT: '0',
       HOST: '127.0.0.1',
       BCRYPT_COST: '4',
+      SEND_RATE_PER_SECOND: '0',
+      LOGIN_ATTEMPTS_PER_MINUTE: '0',
       LOG_LEVEL: 'info',
       JWT_SECRET: TEST_JWT_SECRET,
       DATA_DIR: dataDir,

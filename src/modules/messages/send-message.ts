@@ -8,6 +8,7 @@ import { assertMember } from '../conversations/membership.js';
 import type { MessageStream } from '../realtime/stream.js';
 import type { CommitWaiter } from './commit-waiter.js';
 import type { InFlight } from './in-flight.js';
+import type { RateLimiter } from '../rate-limit/token-bucket.js';
 import { encodeSendRequest, type CommittedMessage } from './message-event.js';
 import { parseInput } from '../../validation.js';
 
@@ -36,6 +37,7 @@ export type SendMessageDeps = {
   stream: MessageStream;
   commits: CommitWaiter;
   inFlight: InFlight;
+  rateLimit: RateLimiter;
   instanceId: string;
   sendTimeoutMs: number;
   metrics: Metrics;
@@ -48,6 +50,7 @@ export type SendMessageDeps = {
  */
 export function sendMessage(deps: SendMessageDeps, senderId: string, rawInput: SendMessageInput): Promise<CommittedMessage> {
   const input = parseInput(sendMessageInput, rawInput);
+  deps.rateLimit.take(senderId, 'messages');
   return deps.inFlight.run(() => send(deps, senderId, input));
 }
 
