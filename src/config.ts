@@ -83,7 +83,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withoutEmptyValues(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
@@ -117,6 +117,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerClaimIdleMs: e.WORKER_CLAIM_IDLE,
     failpoint: e.CHAT_FAILPOINT,
   });
+}
+
+/** Variables where an empty value is a deliberate setting (no key prefix), not "unset". */
+const EMPTY_IS_A_VALUE = new Set(['REDIS_KEY_PREFIX']);
+
+/**
+ * `FOO=` in an env or compose file sets an empty string, which means "not set": left in, numbers
+ * would coerce it to 0 (SERVER_PORT= would listen on a random port, a rate of 0 turns a limit off).
+ */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name, value]) => value === undefined || value.trim() !== '' || EMPTY_IS_A_VALUE.has(name)));
 }
 
 /** The seed's REDIS_ADDR / REDIS_PASSWORD / REDIS_DB, as a URL. */

@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { asOwnUser } from '../users/own-user.js';
 import { UserRef } from '../users/user.schema.js';
 import { register } from './register.js';
 import { logout, refresh } from './refresh.js';
@@ -15,7 +16,7 @@ const TokenPairRef = builder.objectRef<TokenPair>('TokenPair').implement({
 
 const AuthPayloadRef = builder.objectRef<AuthPayload>('AuthPayload').implement({
   fields: (t) => ({
-    user: t.field({ type: UserRef, resolve: (payload) => payload.user }),
+    user: t.field({ type: UserRef, resolve: (payload) => asOwnUser(payload.user) }),
     tokens: t.field({ type: TokenPairRef, resolve: (payload) => payload.tokens }),
   }),
 });

@@ -13,12 +13,18 @@ export async function refresh(deps: AuthDeps, refreshToken: string): Promise<Aut
   if (row.rotatedAt) return reuseDetected(deps, row.familyId);
   if (row.expiresAt.getTime() <= Date.now()) throw new AppError('UNAUTHENTICATED', 'Your refresh token has expired: log in again.');
 
-  const { count } = await deps.db.refreshToken.updateMany({
-    where: { id: row.id, rotatedAt: null, revokedAt: null },
-    data: { rotatedAt: new Date() },
+  // Rotation and the successor's insert commit together. A concurrent presentation of the same
+  // token blocks on the row lock until then, finds it rotated, and revokes the family after the
+  // successor exists: done as two statements, the successor could be inserted after that
+  // revocation and outlive it.
+  const issued = await deps.db.$transaction(async (tx) => {
+    const { count } = await tx.refreshToken.updateMany({
+      where: { id: row.id, rotatedAt: null, revokedAt: null },
+      data: { rotatedAt: new Date() },
+    });
+    return count === 0 ? null : issueSession({ ...deps, db: tx }, row.user, row.familyId);
   });
-  if (count === 0) return reuseDetected(deps, row.familyId);
-  return issueSession(deps, row.user, row.familyId);
+  return issued ?? reuseDetected(deps, row.familyId);
 }
 
 async function reuseDetected(deps: AuthDeps, familyId: string): Promise<never> {

@@ -8,8 +8,15 @@ export type AuthDeps = { db: Db; tokens: TokenService; bcryptCost: number; refre
 export type TokenPair = { accessToken: string; refreshToken: string; accessTokenExpiresAt: Date; refreshTokenExpiresAt: Date };
 export type AuthPayload = { user: User; tokens: TokenPair };
 
-/** Issues an access token and a refresh token; a new family at login, the same family on refresh. */
-export async function issueSession(deps: AuthDeps, user: User, familyId: string = randomUUID()): Promise<AuthPayload> {
+/**
+ * Issues an access token and a refresh token; a new family at login, the same family on refresh.
+ * `deps.db` may be a transaction client (refresh rotates and issues in one transaction).
+ */
+export async function issueSession(
+  deps: Omit<AuthDeps, 'db'> & { db: Pick<Db, 'refreshToken'> },
+  user: User,
+  familyId: string = randomUUID(),
+): Promise<AuthPayload> {
   const refreshToken = newRefreshToken();
   const refreshTokenExpiresAt = new Date(Date.now() + deps.refreshTtlMs);
   await deps.db.refreshToken.create({

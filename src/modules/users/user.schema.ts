@@ -1,5 +1,6 @@
 import { AppError } from '../../errors.js';
 import { builder } from '../../graphql/builder.js';
+import { isOwnUser } from './own-user.js';
 
 export const UserRef = builder.prismaObject('User', {
   fields: (t) => ({
@@ -8,7 +9,7 @@ export const UserRef = builder.prismaObject('User', {
     email: t.string({
       nullable: true,
       description: 'Only for the viewer themself; null for everyone else.',
-      resolve: (user, _args, context) => (context.viewer?.id === user.id ? user.email : null),
+      resolve: (user, _args, context) => (context.viewer?.id === user.id || isOwnUser(user) ? user.email : null),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
