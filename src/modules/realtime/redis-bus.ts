@@ -27,7 +27,13 @@ export function createRedisBus(publisher: Redis, subscriber: Redis): Bus {
     async subscribe(topic, handler): Promise<Unsubscribe> {
       // Resolves only after Redis confirmed SUBSCRIBE, which is what makes the Bus contract hold.
       const id = await pubsub.subscribe(topic, (payload: string) => handler(payload));
-      return async () => pubsub.unsubscribe(id);
+      let subscribed = true;
+      return async () => {
+        // Idempotent, as in the in-process engine: the library throws on an id it already dropped.
+        if (!subscribed) return;
+        subscribed = false;
+        pubsub.unsubscribe(id);
+      };
     },
     async close() {
       // Connections are closed by their owner (deps.ts).

@@ -68,22 +68,22 @@ export function createRedisStream({ redis, blocking, key, group }: RedisStreamOp
       if (ids.length > 0) await redis.xack(key, group, ...ids);
     },
     async deadLetter(entry, reason) {
-      await redis
-        .multi()
-        .xadd(deadKey, '*', 'id', entry.id, 'p', entry.payload, 'reason', reason, 'deliveries', String(entry.deliveries))
-        .xack(key, group, entry.id)
-        .exec();
+      // Copy, then ack; not one MULTI: there a failed XADD (OOM at maxmemory) does not stop the
+      // XACK, and the entry would vanish unrecorded. A crash in between leaves it pending, so at
+      // worst it is dead-lettered twice.
+      await redis.xadd(deadKey, '*', 'id', entry.id, 'p', entry.payload, 'reason', reason, 'deliveries', String(entry.deliveries));
+      await redis.xack(key, group, entry.id);
     },
     async trimAcked() {
-      // Everything below the oldest pending entry, and up to the last entry handed out, is acked.
+      // Everything below the oldest pending entry, or with none pending, up to the last entry handed
+      // out, is acked. Read that last id *before* the pending summary: another consumer may read in
+      // between, and entries it takes then lie above the id read first (or show up as pending).
+      const groups = (await redis.call('XINFO', 'GROUPS', key)) as unknown[][];
+      const info = groups.map(pairsToObject).find((g) => g.name === group);
+      const lastDelivered = typeof info?.['last-delivered-id'] === 'string' ? info['last-delivered-id'] : '0-0';
       const [count, oldestPending] = (await redis.call('XPENDING', key, group)) as [number, string | null, string | null, unknown];
-      let minId = count > 0 ? oldestPending : undefined;
-      if (!minId) {
-        const groups = (await redis.call('XINFO', 'GROUPS', key)) as unknown[][];
-        const info = groups.map(pairsToObject).find((g) => g.name === group);
-        minId = typeof info?.['last-delivered-id'] === 'string' ? info['last-delivered-id'] : undefined;
-      }
-      if (!minId || minId === '0-0') return 0;
+      const minId = count > 0 && oldestPending ? oldestPending : lastDelivered === '0-0' ? undefined : nextId(lastDelivered);
+      if (!minId) return 0;
       return Number(await redis.call('XTRIM', key, 'MINID', minId));
     },
     async stats() {
@@ -100,6 +100,12 @@ export function createRedisStream({ redis, blocking, key, group }: RedisStreamOp
       await redis.xgroup('DELCONSUMER', key, group, consumer);
     },
   };
+}
+
+/** The smallest id after `id` (MINID keeps `id` itself; with nothing pending, it can go too). */
+function nextId(id: string): string {
+  const [ms, seq] = id.split('-');
+  return `${ms}-${BigInt(seq ?? '0') + 1n}`;
 }
 
 function pairsToObject(pairs: unknown[]): Record<string, unknown> {

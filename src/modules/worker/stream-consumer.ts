@@ -52,6 +52,8 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   const log = logger.child({ component: 'stream-consumer', consumer });
   let stopping = false;
   let lastMaintenance = 0;
+  /** Ends a backoff wait early: a backoff (up to 5 s) must not hold stop() longer than a read would. */
+  let wakeFromBackoff: (() => void) | undefined;
 
   const process = async (entries: StreamEntry[], claimed: boolean) => {
     const started = performance.now();
@@ -102,7 +104,14 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
         backoffMs = 100;
       } catch (error) {
         log.error({ err: error, retryInMs: backoffMs }, 'stream consumer iteration failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoffMs);
+          wakeFromBackoff = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeFromBackoff = undefined;
         backoffMs = Math.min(backoffMs * 2, 5000);
       }
     }
@@ -113,6 +122,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   return {
     async stop() {
       stopping = true;
+      wakeFromBackoff?.();
       await done;
     },
   };
