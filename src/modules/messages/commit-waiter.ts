@@ -45,7 +45,7 @@ export function createCommitWaiter({ bus, topics, instanceId, logger }: { bus: B
           reject(
             new AppError(
               'UNAVAILABLE',
-              `The message was not confirmed as stored within ${Math.round(timeoutMs / 1000)} s (the message worker or the database is unavailable). ` +
+              `The message was not confirmed as stored within ${formatDuration(timeoutMs)} (the message worker or the database is unavailable). ` +
                 'It may still be delivered: retrying with the same clientMessageId is safe and never sends it twice.',
               { retryable: true },
             ),
@@ -78,4 +78,9 @@ export function createCommitWaiter({ bus, topics, instanceId, logger }: { bus: B
       await unsubscribe?.();
     },
   };
+}
+
+/** 300 -> "300 ms", 5000 -> "5 s", 1500 -> "1.5 s": a sub-second SEND_TIMEOUT must not read "0 s". */
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }

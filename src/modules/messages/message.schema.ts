@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
 import { builder } from '../../graphql/builder.js';
 import { assertMember } from '../conversations/membership.js';
 import { UserRef } from '../users/user.schema.js';
@@ -52,6 +54,7 @@ builder.queryField('messages', (t) =>
     args: { conversationId: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, context) => {
       await assertMember(context.db, args.conversationId, context.viewer!.id);
+      assertHistoryCursor(query, args.conversationId);
       return context.db.message.findMany({
         ...query,
         include: { ...(query as { include?: object }).include, sender: true },
@@ -61,6 +64,22 @@ builder.queryField('messages', (t) =>
     },
   }, { name: 'MessageConnection' }, { name: 'MessageEdge' }),
 );
+
+const historyCursor = z.object({ conversationId: z.uuid(), seq: z.number().int().positive() });
+
+/**
+ * Pothos decodes a cursor's encoding but not its values: a forged one (a non-uuid id, a string seq)
+ * would reach PostgreSQL and fail as an unexpected error, and one from another conversation would
+ * silently page from an unrelated seq. Both are the client's mistake: BAD_USER_INPUT.
+ */
+function assertHistoryCursor(query: unknown, conversationId: string): void {
+  const cursor = (query as { cursor?: { conversationId_seq?: unknown } }).cursor;
+  if (cursor === undefined) return;
+  const parsed = historyCursor.safeParse(cursor.conversationId_seq);
+  if (!parsed.success || parsed.data.conversationId !== conversationId) {
+    throw new AppError('BAD_USER_INPUT', "Invalid cursor: use a cursor from this conversation's history.");
+  }
+}
 
 builder.subscriptionField('messageReceived', (t) =>
   t.field({
