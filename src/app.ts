@@ -19,6 +19,7 @@ import { createInFlight } from './modules/messages/in-flight.js';
 import { createLiveFeeds } from './modules/messages/live-feeds.js';
 import { createMessagePersister } from './modules/worker/message-persister.js';
 import { startStreamConsumer, type StreamConsumer } from './modules/worker/stream-consumer.js';
+import { isTransientError } from './infra/transient-errors.js';
 import { createRateLimiter } from './modules/rate-limit/token-bucket.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -119,6 +120,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       }),
       onBatch: ({ size }) => metrics.workerBatchSize.observe(size),
       onDeadLetter: () => metrics.deadLettered.inc(),
+      isTransient: isTransientError,
     });
   };
 
@@ -144,7 +146,8 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       logger.info({ inFlightSends: inFlight.running }, 'draining: no new connections; waiting for sends under way');
       await Promise.race([inFlight.drain().then(() => Promise.all([ws.operationsDone(), requests.idle()])), deadline]);
-      await worker?.stop();
+      // Bounded: with Redis unreachable a read or ack waits for it to come back.
+      await Promise.race([worker?.stop(), new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
       await ws.close();
       await commits.stop();
       httpServer.closeAllConnections();

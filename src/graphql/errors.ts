@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { PothosValidationError } from '@pothos/core';
 import { isAppError } from '../errors.js';
+import { isTransientError } from '../infra/transient-errors.js';
 
 /**
  * Error masking for yoga and graphql-ws: expected errors (AppError, Pothos argument validation,
@@ -16,6 +17,14 @@ export function maskError(error: unknown, message: string): Error {
     if (!graphqlError) return new GraphQLError(original.message, { extensions });
     Object.assign(graphqlError.extensions as Record<string, unknown>, extensions);
     return graphqlError;
+  }
+  if (isTransientError(original)) {
+    // Still logged by yoga (a new object): an outage is worth knowing about.
+    return new GraphQLError('The service is temporarily unavailable (the database cannot be reached). Retry shortly.', {
+      nodes: graphqlError?.nodes,
+      path: graphqlError?.path,
+      extensions: { code: 'UNAVAILABLE', retryable: true },
+    });
   }
   if (graphqlError && !graphqlError.originalError) return graphqlError;
   if (graphqlError?.originalError instanceof GraphQLError) return graphqlError.originalError;

@@ -5,6 +5,7 @@ import type { Bus, Topics } from '../realtime/bus.js';
 import type { StreamEntry } from '../realtime/stream.js';
 import { decodeSendRequest, encodeMessage, encodeReplies, type CommitReply, type SendRequest } from '../messages/message-event.js';
 import { commitMessages, type CommitResult } from './commit-messages.js';
+import { isTransientError } from '../../infra/transient-errors.js';
 import type { BatchOutcome } from './stream-consumer.js';
 
 export type MessagePersisterDeps = {
@@ -74,11 +75,12 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
       all.forEach((result, index) => results.push([index, result]));
       return results;
     } catch (error) {
-      if (decoded.length > 1) log.warn({ err: error, size: decoded.length }, 'batch commit failed; committing its entries one by one');
-      else {
-        outcome.failed.set(decoded[0]!.entry.id, error as Error);
+      // One by one only helps when an entry is at fault; with the database away, all fail alike.
+      if (decoded.length === 1 || isTransientError(error)) {
+        for (const { entry } of decoded) outcome.failed.set(entry.id, error as Error);
         return results;
       }
+      log.warn({ err: error, size: decoded.length }, 'batch commit failed; committing its entries one by one');
     }
     for (const [index, { entry, request }] of decoded.entries()) {
       try {

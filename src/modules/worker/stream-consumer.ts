@@ -19,10 +19,17 @@ export type StreamConsumerOptions = {
   claimIdleMs?: number;
   /** How often to look for idle entries and trim the stream. */
   maintenanceEveryMs?: number;
+  /** Longest wait between retries after failures (the wait doubles from 100 ms up to this). */
+  maxBackoffMs?: number;
   /** A failing entry handed out this many times goes to the dead-letter stream. */
   maxDeliveries?: number;
   onBatch?: (info: { size: number; claimed: boolean; ms: number }) => void;
   onDeadLetter?: (entry: StreamEntry, error: Error) => void;
+  /**
+   * Failures that mean "the database is away" rather than "this entry is bad": such entries are
+   * never dead-lettered, however often they fail, and the consumer backs off before reading on.
+   */
+  isTransient?: (error: Error) => boolean;
 };
 
 export type StreamConsumer = {
@@ -45,9 +52,11 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
     blockMs = 1000,
     claimIdleMs = 5000,
     maintenanceEveryMs = 1000,
+    maxBackoffMs = 5000,
     maxDeliveries = 5,
     onBatch,
     onDeadLetter,
+    isTransient = () => false,
   } = options;
   const log = logger.child({ component: 'stream-consumer', consumer });
   let stopping = false;
@@ -64,10 +73,15 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
       outcome = { done: [], failed: new Map(entries.map((e) => [e.id, error as Error])) };
     }
     if (outcome.done.length > 0) await stream.ack(outcome.done);
+    let outage: Error | undefined;
     for (const entry of entries) {
       const poison = outcome.poison?.get(entry.id);
       const error = poison ?? outcome.failed.get(entry.id);
       if (!error) continue;
+      if (!poison && isTransient(error)) {
+        outage ??= error;
+        continue;
+      }
       if (poison || entry.deliveries >= maxDeliveries) {
         onDeadLetter?.(entry, error);
         log.error({ err: error, entryId: entry.id, deliveries: entry.deliveries }, 'stream entry keeps failing; moved to the dead-letter stream');
@@ -77,6 +91,10 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
       }
     }
     onBatch?.({ size: entries.length, claimed, ms: performance.now() - started });
+    if (outage) {
+      // Thrown to the loop, which logs it and backs off; the entries stay pending for a retry.
+      throw new Error(`the store is unavailable (${outage.message}); ${entries.length - outcome.done.length} entries stay pending`, { cause: outage });
+    }
   };
 
   const maintain = async () => {
@@ -91,7 +109,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
 
   const loop = async () => {
     let groupReady = false;
-    let backoffMs = 100;
+    let backoffMs = Math.min(100, maxBackoffMs);
     while (!stopping) {
       try {
         if (!groupReady) {
@@ -101,7 +119,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
         if (Date.now() - lastMaintenance >= maintenanceEveryMs) await maintain();
         const entries = await stream.readNew(consumer, batchSize, blockMs);
         if (entries.length > 0) await process(entries, false);
-        backoffMs = 100;
+        backoffMs = Math.min(100, maxBackoffMs);
       } catch (error) {
         log.error({ err: error, retryInMs: backoffMs }, 'stream consumer iteration failed; retrying');
         await new Promise<void>((resolve) => {
@@ -112,7 +130,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
           };
         });
         wakeFromBackoff = undefined;
-        backoffMs = Math.min(backoffMs * 2, 5000);
+        backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
       }
     }
   };

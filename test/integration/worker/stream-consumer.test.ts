@@ -98,6 +98,22 @@ function consumerSuite(engine: string, makeStream: () => Promise<StreamUnderTest
       );
     });
 
+    it('when the store is away for longer than maxDeliveries retries, then its entries are never dead-lettered and are handled once it is back', async () => {
+      await appendAll('during-outage');
+      let away = true;
+      const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      const handler = recordingHandler(() => (away ? outage : 'done'));
+
+      start({ handleBatch: handler.handleBatch, claimIdleMs: 20, maxBackoffMs: 20, isTransient: (e) => (e as { code?: string }).code === 'ECONNREFUSED' });
+
+      await waitFor(() => handler.timesSeen('during-outage').length > 6, { description: 'more failed attempts than maxDeliveries (3)' });
+      expect(await subject.deadLetters()).toEqual([]);
+      away = false;
+      await untilSettled();
+      expect(await subject.deadLetters()).toEqual([]);
+      expect(handler.timesSeen('during-outage').at(-1)).toBeGreaterThan(3);
+    });
+
     it('when the handler reports an entry as poison, then it is dead-lettered at once and the others are acked', async () => {
       const [, poisonId] = await appendAll('fine', 'poison', 'also fine');
       const handler = recordingHandler((e) => (e.payload === 'poison' ? { poison: new Error('malformed') } : 'done'));
