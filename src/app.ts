@@ -10,6 +10,7 @@ import type { GraphQLContext, Services } from './graphql/context.js';
 import { maskError } from './graphql/errors.js';
 import { schema } from './graphql/schema.js';
 import { attachWebSocketServer, type SocketExtra } from './graphql/ws-server.js';
+import { rejectOversizedBody } from './http/body-limit.js';
 import { createHealthRoutes } from './http/health.js';
 import { createWorkTracker } from './infra/work-tracker.js';
 import { createLogin } from './modules/auth/login.js';
@@ -91,6 +92,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
   const requests = createWorkTracker();
   const httpServer = createServer((req, res) => {
     res.once('close', requests.enter());
+    if (rejectOversizedBody(req, res)) return;
     health(req, res)
       .then(async (handled) => {
         if (!handled) await yoga.handle(req, res);

@@ -41,6 +41,22 @@ describeRedis('Redis engine', () => {
     expect(await stream.stats()).toMatchObject({ pending: 1, undelivered: 0 });
   });
 
+  it('when consumers of gone processes are idle with nothing pending, then pruneConsumers forgets them, but never one holding entries or itself', async () => {
+    const { stream, redis, key, group } = await redisStream();
+    await stream.ensureGroup();
+    for (const payload of ['a', 'b', 'c']) await stream.append(payload);
+    const [a] = await stream.readNew('gone-clean', 1, 100);
+    await stream.ack([a!.id]);
+    await stream.readNew('gone-holding', 1, 100); // b stays pending on it
+    const [c] = await stream.readNew('me', 1, 100);
+    await stream.ack([c!.id]);
+
+    expect(await stream.pruneConsumers('me', 60_000)).toEqual([]); // nobody idle that long yet
+    expect(await stream.pruneConsumers('me', 0)).toEqual(['gone-clean']);
+    const names = ((await redis.call('XINFO', 'CONSUMERS', key, group)) as unknown[][]).map((c) => c[1]);
+    expect(names.sort()).toEqual(['gone-holding', 'me']);
+  });
+
   it('when the stream key itself vanished, then readNew recreates stream and group and the stream keeps working', async () => {
     const { stream, redis, key } = await redisStream();
     await stream.ensureGroup();

@@ -60,6 +60,18 @@ describe('operations endpoints and error masking', () => {
     }
   });
 
+  it('when a request body is over 1 MiB, then it is refused with 413 and a message giving the limit, before it is read', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1024 * 1024) } }),
+    });
+    expect(response.status).toBe(413);
+    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(body.errors[0]!.message).toMatch(/limit is 1048576 bytes/);
+  });
+
   it('when a browser asks for /graphql, then GraphiQL is served without loading anything from a CDN', async () => {
     const response = await fetch(server.url, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);

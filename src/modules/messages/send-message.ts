@@ -22,13 +22,20 @@ const sendMessageInput = z
       .string()
       .trim()
       .min(1, 'content must not be empty')
-      .max(MAX_CONTENT_LENGTH, `content must be at most ${MAX_CONTENT_LENGTH} characters`),
+      // Characters as people count them (code points), not UTF-16 units: an emoji counts once.
+      .refine((content) => countCodePoints(content) <= MAX_CONTENT_LENGTH, `content must be at most ${MAX_CONTENT_LENGTH} characters`),
     clientMessageId: z.string().trim().min(1, 'clientMessageId must not be empty').max(128, 'clientMessageId must be at most 128 characters').nullish(),
   })
   .refine((input) => !!input.recipientId !== !!input.conversationId, {
     message: 'Give exactly one of recipientId (a direct message) or conversationId.',
     path: ['recipientId'],
   });
+
+function countCodePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
 
 export type SendMessageInput = z.input<typeof sendMessageInput>;
 

@@ -90,7 +90,9 @@ export function createMemoryStream(now: () => number = Date.now): MessageStream 
     async stats() {
       return { length: entries.length, pending: pending.size, undelivered: entries.length - nextIndex };
     },
-    async forgetConsumer() {},
+    async pruneConsumers() {
+      return []; // one process, one consumer: nobody to forget
+    },
     deadLetters: () => dead,
   };
 }

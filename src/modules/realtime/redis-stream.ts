@@ -96,8 +96,15 @@ export function createRedisStream({ redis, blocking, key, group }: RedisStreamOp
       const lag = typeof info?.lag === 'number' ? info.lag : 0;
       return { length, pending: Number(summary[0]), undelivered: lag };
     },
-    async forgetConsumer(consumer) {
-      await redis.xgroup('DELCONSUMER', key, group, consumer);
+    async pruneConsumers(self, idleMs) {
+      const consumers = ((await redis.call('XINFO', 'CONSUMERS', key, group)) as unknown[][]).map(pairsToObject);
+      const gone = consumers
+        .filter((c) => c.name !== self && Number(c.pending) === 0 && Number(c.idle) >= idleMs)
+        .map((c) => String(c.name));
+      // Only consumers with nothing pending (DELCONSUMER would drop their entries); one that is not
+      // gone after all is re-created by its next read.
+      for (const name of gone) await redis.xgroup('DELCONSUMER', key, group, name);
+      return gone;
     },
   };
 }

@@ -31,6 +31,9 @@ export interface MessageStream {
   /** Deletes entries below the oldest one that is pending or not yet delivered. Returns how many. */
   trimAcked(): Promise<number>;
   stats(): Promise<StreamStats>;
-  /** Removes a consumer that has no pending entries (its process is gone). */
-  forgetConsumer?(consumer: string): Promise<void>;
+  /**
+   * Removes consumers other than `self` that hold no pending entries and have not read for
+   * `idleMs`: processes that are gone (each start joins under a new name). Returns their names.
+   */
+  pruneConsumers(self: string, idleMs: number): Promise<string[]>;
 }

@@ -37,6 +37,10 @@ export type StreamConsumer = {
   stop(): Promise<void>;
 };
 
+const PRUNE_EVERY_MS = 60_000;
+/** Far above any live consumer's idle time (at most blockMs plus one batch). */
+const PRUNE_IDLE_MS = 10 * 60_000;
+
 /**
  * The generic consumer-group loop. Acks only after the handler reports an entry done, so a crash
  * anywhere before that leaves the entry pending for another consumer to claim. Never throws out of
@@ -61,6 +65,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   const log = logger.child({ component: 'stream-consumer', consumer });
   let stopping = false;
   let lastMaintenance = 0;
+  let lastPrune = 0;
   /** Ends a backoff wait early: a backoff (up to 5 s) must not hold stop() longer than a read would. */
   let wakeFromBackoff: (() => void) | undefined;
 
@@ -105,6 +110,11 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
       await process(idle, true);
     }
     await stream.trimAcked();
+    if (lastMaintenance - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = lastMaintenance;
+      const gone = await stream.pruneConsumers(consumer, PRUNE_IDLE_MS);
+      if (gone.length > 0) log.info({ consumers: gone }, 'forgot stream consumers that are gone (idle, nothing pending)');
+    }
   };
 
   const loop = async () => {

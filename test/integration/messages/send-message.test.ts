@@ -81,6 +81,13 @@ describe('sendMessage', () => {
       expect(rows).toEqual([{ content }]);
     });
 
+    it('when the content is 4000 emoji (8000 UTF-16 units), then it is stored whole; 4001 emoji are rejected', async () => {
+      const content = '😀'.repeat(4000);
+      const sent = await sendOk(alice, { conversationId: aliceBob, content });
+      expect(sent.content).toBe(content);
+      await expectRejected(() => send(alice, { conversationId: aliceBob, content: '😀'.repeat(4001) }), 'BAD_USER_INPUT');
+    });
+
     it('when the content has surrounding whitespace, then it is stored trimmed (and the limit applies after trimming)', async () => {
       const sent = await sendOk(alice, { conversationId: aliceBob, content: ' \n\t hello  there \n ' });
       expect(sent.content).toBe('hello  there');
