@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { createDeferred } from '../../helpers/deferred.js';
-import { collect, connectWs, gql, registerUser, SEND } from '../../helpers/graphql.js';
+import { connectWs, gql, registerUser, SEND } from '../../helpers/graphql.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 
 describe('SIGTERM', () => {
