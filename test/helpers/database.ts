@@ -24,6 +24,13 @@ export async function createTestDatabase({ migrate: runMigrations = true }: { mi
     if (dropped) return;
     dropped = true;
     await withAdmin(adminUrl, async (client) => {
+      // pg's pool.end() resolves before its sockets are closed: give them a moment, because a
+      // forced drop kills them with an error that a pool without an 'error' listener throws.
+      for (let i = 0; i < 100; i++) {
+        const { rows: active } = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (Number(active[0]?.n) === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       const { rows } = await client.query<{ v: string }>('SHOW server_version_num');
       if (Number(rows[0]?.v) >= 130000) {
         await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
