@@ -25,6 +25,25 @@ import { createRateLimiter } from './modules/rate-limit/token-bucket.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
+const GRAPHIQL_DEFAULT_QUERY = `# Register (or login), then put the access token in the Headers tab below:
+#   { "Authorization": "Bearer <accessToken>" }
+# and run the other operations. Subscriptions work here too (over SSE; apps use graphql-ws).
+mutation Register {
+  register(input: { email: "alice@example.com", username: "alice", password: "alice-password" }) {
+    user { id username }
+    tokens { accessToken refreshToken }
+  }
+}
+
+query Me {
+  me { id username email }
+}
+
+subscription Inbox {
+  messageReceived { id conversationId seq content sender { username } createdAt }
+}
+`;
+
 export type App = {
   httpServer: Server;
   services: Services;
@@ -69,7 +88,8 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     graphqlEndpoint: GRAPHQL_PATH,
     logging: logger.child({ component: 'yoga' }),
     maskedErrors: { maskError },
-    graphiql: { title: 'Chat API', subscriptionsProtocol: 'WS' },
+    // SSE in GraphiQL: it sends the Headers tab (Authorization) with subscriptions too; apps use graphql-ws.
+    graphiql: { title: 'Chat API', subscriptionsProtocol: 'SSE', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     renderGraphiQL,
     landingPage: false,
     plugins: [EnvelopArmorPlugin({ blockFieldSuggestion: { enabled: config.env === 'production' } })],
