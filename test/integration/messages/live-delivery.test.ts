@@ -51,4 +51,28 @@ describe('live delivery over graphql-ws (embedded engine)', () => {
     expect(history.messages.edges.map((e: any) => e.node)).toEqual([{ id: sent.sendMessage.id, seq: 1, content: 'hello bob' }]);
     for (const feed of [bobPhone, bobLaptop, aliceTablet]) expect(feed.events).toHaveLength(1);
   });
+
+  it('when a client subscribes over HTTP with server-sent events and its Authorization header, then it receives the message too', async () => {
+    const before = server.app.services.feeds.listenerCount(bob.id);
+    const abort = new AbortController();
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${bob.accessToken}` },
+      body: JSON.stringify({ query: 'subscription { messageReceived { content sender { username } } }' }),
+      signal: abort.signal,
+    });
+    expect(response.status).toBe(200);
+    await waitFor(() => server.app.services.feeds.listenerCount(bob.id) === before + 1);
+    await gqlOk(server.url, SEND, { input: { recipientId: bob.id, content: 'over sse' } }, alice.accessToken);
+
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('over sse')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    abort.abort();
+    expect(text).toContain(JSON.stringify({ data: { messageReceived: { content: 'over sse', sender: { username: alice.username } } } }));
+  });
 });
