@@ -16,6 +16,7 @@ import { createWorkTracker } from './infra/work-tracker.js';
 import { createLogin } from './modules/auth/login.js';
 import { bearerToken, createTokenService } from './modules/auth/tokens.js';
 import { createCommitWaiter } from './modules/messages/commit-waiter.js';
+import { createSendAccess } from './modules/conversations/send-access.js';
 import { createInFlight } from './modules/messages/in-flight.js';
 import { createLiveFeeds } from './modules/messages/live-feeds.js';
 import { createMessagePersister } from './modules/worker/message-persister.js';
@@ -71,9 +72,9 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       login: createLogin(authDeps, createRateLimiter({ perSecond: config.loginAttemptsPerMinute / 60, burst: Math.max(1, config.loginAttemptsPerMinute) })),
     },
     send: {
-      db: deps.db,
       stream: deps.stream,
       commits,
+      access: createSendAccess(deps.db),
       inFlight,
       rateLimit: createRateLimiter(config.sendRate),
       instanceId: deps.instanceId,

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import type { Db } from '../../infra/db/prisma.js';
 import type { Metrics } from '../../infra/metrics.js';
-import { getOrCreateDirectConversation } from '../conversations/direct-conversation.js';
-import { assertMember } from '../conversations/membership.js';
+import type { SendAccess } from '../conversations/send-access.js';
 import type { MessageStream } from '../realtime/stream.js';
 import type { CommitWaiter } from './commit-waiter.js';
 import type { InFlight } from './in-flight.js';
@@ -40,9 +38,9 @@ function countCodePoints(text: string): number {
 export type SendMessageInput = z.input<typeof sendMessageInput>;
 
 export type SendMessageDeps = {
-  db: Db;
   stream: MessageStream;
   commits: CommitWaiter;
+  access: SendAccess;
   inFlight: InFlight;
   rateLimit: RateLimiter;
   instanceId: string;
@@ -53,7 +51,7 @@ export type SendMessageDeps = {
 /**
  * Checks the sender may post, appends the message to the stream and waits for the worker's commit:
  * the answer is the stored message with its seq. A retry with the same clientMessageId answers the
- * original message and sends nothing new.
+ * original message and sends nothing new (the worker recognises it).
  */
 export function sendMessage(deps: SendMessageDeps, senderId: string, rawInput: SendMessageInput): Promise<CommittedMessage> {
   const input = parseInput(sendMessageInput, rawInput);
@@ -63,24 +61,12 @@ export function sendMessage(deps: SendMessageDeps, senderId: string, rawInput: S
 
 async function send(deps: SendMessageDeps, senderId: string, input: z.output<typeof sendMessageInput>): Promise<CommittedMessage> {
   const clientMessageId = input.clientMessageId ?? null;
-
-  if (clientMessageId !== null) {
-    const original = await deps.db.message.findUnique({
-      where: { senderId_clientMessageId: { senderId, clientMessageId } },
-      include: { sender: true },
-    });
-    if (original) return original;
-  }
-
-  let conversationId: string;
-  if (input.recipientId) {
-    const recipient = await deps.db.user.findUnique({ where: { id: input.recipientId }, select: { id: true } });
-    if (!recipient) throw new AppError('NOT_FOUND', `User ${input.recipientId} not found.`, { field: 'recipientId' });
-    conversationId = await getOrCreateDirectConversation(deps.db, senderId, recipient.id);
-  } else {
-    conversationId = input.conversationId!;
-    await assertMember(deps.db, conversationId, senderId);
-  }
+  // No lookup of an earlier message with this clientMessageId: the worker finds it inside the
+  // commit and answers with it, which keeps the hot path free of queries.
+  const conversationId = await deps.access.conversationFor(
+    senderId,
+    input.recipientId ? { recipientId: input.recipientId } : { conversationId: input.conversationId! },
+  );
 
   const id = randomUUID();
   const waiting = deps.commits.wait(id, deps.sendTimeoutMs);
