@@ -1,0 +1,154 @@
+// The chat server as a Target: src/main.ts in a child process (Redis mode when the environment
+// configures Redis), users registered over HTTP, DMs opened by a first send, groups written to the DB.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../src/config.js';
+import { mapLimit } from './async-utils.js';
+import { spawnChildServer, type ChildServer } from './child-process.js';
+import { connectGraphqlWs } from './clients.js';
+import { createGroupConversation, type BenchDatabase } from './database.js';
+import type { BenchUser, Target } from './target.js';
+
+export type ChatTargetOptions = {
+  repoRoot: string;
+  database: BenchDatabase;
+  /** The server's DATA_DIR: a temp dir (embedded PostgreSQL lives there when used). */
+  dataDir: string;
+};
+
+const REGISTER = /* GraphQL */ `
+  mutation Register($input: RegisterInput!) { register(input: $input) { user { id } tokens { accessToken } } }
+`;
+const FIRST_DM = /* GraphQL */ `
+  mutation FirstDm($input: SendMessageInput!) { sendMessage(input: $input) { conversationId } }
+`;
+
+export async function startChatTarget({ repoRoot, database, dataDir }: ChatTargetOptions): Promise<Target> {
+  const runTag = randomBytes(3).toString('hex');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    SERVER_PORT: '0',
+    DATA_DIR: dataDir,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'info',
+    REDIS_KEY_PREFIX: `bench-${runTag}:`,
+    // A closed loop sends as fast as answers come: the per-user limit (20/s by default) would be
+    // all it measured. Off unless the caller sets it.
+    SEND_RATE_PER_SECOND: process.env.SEND_RATE_PER_SECOND || '0',
+  };
+  if (database.url) env.DATABASE_URL = database.url;
+  else delete env.DATABASE_URL;
+  const redisUrl = loadConfig(env).redis?.url;
+
+  let embeddedPort: number | undefined;
+  const launch = () =>
+    spawnChildServer({
+      label: 'chat server',
+      entry: 'src/main.ts',
+      cwd: repoRoot,
+      env,
+      isReady: (line) => typeof line.msg === 'string' && line.msg.startsWith('chat server ready') && typeof line.url === 'string',
+      onLine: (line) => {
+        if (line.msg === 'embedded PostgreSQL ready' && typeof line.port === 'number') embeddedPort = line.port;
+      },
+      // A first embedded start runs initdb.
+      startTimeoutMs: database.url ? 60_000 : 180_000,
+    });
+  let child: ChildServer = await launch();
+  let earlierErrors = { count: 0, first: [] as string[] };
+  let url = child.ready.url as string;
+  const databaseUrl = database.url ?? (await embeddedUrl(dataDir, embeddedPort));
+  const stopped = new WeakSet<ChildServer>();
+  const stopChild = async () => {
+    const current = child;
+    if (stopped.has(current)) return;
+    stopped.add(current);
+    const code = await current.stop();
+    const errors = current.errors();
+    earlierErrors = { count: earlierErrors.count + errors.count, first: [...earlierErrors.first, ...errors.first].slice(0, 3) };
+    if (code !== 0) throw new Error(`chat server exited with code ${code} on SIGTERM`);
+  };
+
+  const post = async <T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+    if (!body.data || body.errors?.length) throw new Error(`chat server: ${body.errors?.map((e) => e.message).join('; ') ?? response.status}`);
+    return body.data;
+  };
+
+  return {
+    name: 'chat server',
+    facts: {
+      engine: String(child.ready.engine ?? 'unknown'),
+      database: database.description,
+      'send rate limit': env.SEND_RATE_PER_SECOND === '0' ? 'off (SEND_RATE_PER_SECOND=0)' : `SEND_RATE_PER_SECOND=${env.SEND_RATE_PER_SECOND}`,
+    },
+    createUsers: (count) =>
+      mapLimit(Array.from({ length: count }, (_, i) => i), 8, async (i): Promise<BenchUser> => {
+        const username = `b${runTag}_${i}`;
+        const input = { email: `${username}@bench.test`, username, password: 'bench-password-1' };
+        const data = await post<{ register: { user: { id: string }; tokens: { accessToken: string } } }>(REGISTER, { input });
+        return { id: data.register.user.id, token: data.register.tokens.accessToken };
+      }),
+    async createDirect(a, b) {
+      const input = { recipientId: b.id, content: 'hello', clientMessageId: `open-${b.id}` };
+      const data = await post<{ sendMessage: { conversationId: string } }>(FIRST_DM, { input }, a.token);
+      return data.sendMessage.conversationId;
+    },
+    createGroup: (members) => createGroupConversation(databaseUrl, members.map((m) => m.id)),
+    async restartAfterSetup() {
+      // Registering users leaves garbage in the server's heap that a GC may hand back to the OS
+      // while sockets connect: a fresh process (same database, same JWT secret) keeps the baseline still.
+      await stopChild();
+      child = await launch();
+      url = child.ready.url as string;
+    },
+    connect: (user) => connectGraphqlWs(url.replace(/^http/, 'ws'), user),
+    memory: () => child.memory(),
+    cpuSeconds: () => child.cpuSeconds(),
+    serverErrors: () => {
+      const errors = child.errors();
+      return { count: earlierErrors.count + errors.count, first: [...earlierErrors.first, ...errors.first].slice(0, 3) };
+    },
+    async stop() {
+      try {
+        await stopChild();
+      } finally {
+        if (redisUrl) await deleteKeys(redisUrl, env.REDIS_KEY_PREFIX!);
+      }
+    },
+  };
+}
+
+/** Where the server's embedded PostgreSQL listens (its log gives the port; the password is kept in DATA_DIR). */
+async function embeddedUrl(dataDir: string, port: number | undefined): Promise<string> {
+  if (port === undefined) throw new Error('the chat server started embedded PostgreSQL but did not log its port ("embedded PostgreSQL ready")');
+  const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/chat`;
+}
+
+/** Removes this run's keys (the message stream and its consumer group) from a shared Redis. */
+async function deleteKeys(redisUrl: string, prefix: string) {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    for (let round = 0; round < 1000; round++) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,99 @@
+// What gets printed: the machine, then one table per workload with the bare ws ceiling beside it.
+import os from 'node:os';
+import { settledRss } from './child-process.js';
+import type { Measurement } from './measure.js';
+import type { BenchOptions } from './options.js';
+
+export function machineLines(options: BenchOptions): string[] {
+  const cpus = os.cpus();
+  return [
+    `machine: ${cpus.length} cpus (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
+      `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `node ${process.version} on ${os.platform()} ${os.arch()}`,
+    `engine: ${process.env.REDIS_URL || process.env.REDIS_ADDR ? 'redis (REDIS_URL set)' : 'memory (REDIS_URL unset)'}`,
+    `run: ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s measured per server and workload; ` +
+      `DM senders ${options.dmSenders}; group members ${options.groupMembers}, group senders ${options.groupSenders}`,
+  ];
+}
+
+type Row = [figure: string, chat: number, bare: number, digits: number];
+
+export function resultTable(title: string, chat: Measurement, bare: Measurement): string {
+  const perSecond = (m: Measurement, count: number) => count / m.window.seconds;
+  const perSocketKiB = (m: Measurement) => (nativeNoise(m) !== undefined ? Number.NaN : rssPerSocketKiB(m));
+  const jsPerSocketKiB = (m: Measurement) => (m.socketsIdle.jsBytes - m.beforeSockets.jsBytes) / m.sockets / 1024;
+  const mib = (bytes: number) => bytes / 2 ** 20;
+  const cpuMicros = (m: Measurement, count: number) => (count ? (m.serverCpuSeconds * 1e6) / count : Number.NaN);
+  const rows: Row[] = [
+    ['sends/s (answered)', perSecond(chat, chat.window.sends), perSecond(bare, bare.window.sends), 0],
+    ['deliveries/s (events received)', perSecond(chat, chat.window.deliveries), perSecond(bare, bare.window.deliveries), 0],
+    ['p50 send→receive (ms)', chat.window.p50Ms, bare.window.p50Ms, 2],
+    ['p99 send→receive (ms)', chat.window.p99Ms, bare.window.p99Ms, 2],
+    ['max send→receive (ms)', chat.window.maxMs, bare.window.maxMs, 1],
+    ['server CPU (cores busy)', chat.serverCpuSeconds / chat.window.seconds, bare.serverCpuSeconds / bare.window.seconds, 2],
+    ['server CPU per send (µs)', cpuMicros(chat, chat.window.sends), cpuMicros(bare, bare.window.sends), 0],
+    ['server CPU per delivery (µs)', cpuMicros(chat, chat.window.deliveries), cpuMicros(bare, bare.window.deliveries), 1],
+    ['server RSS per socket (KiB)', perSocketKiB(chat), perSocketKiB(bare), 1],
+    ['server JS heap per socket (KiB)', jsPerSocketKiB(chat), jsPerSocketKiB(bare), 1],
+    ['server RSS before sockets (MiB)', mib(chat.beforeSockets.rssBytes), mib(bare.beforeSockets.rssBytes), 1],
+    ['server RSS, sockets idle (MiB)', mib(chat.socketsIdle.rssBytes), mib(bare.socketsIdle.rssBytes), 1],
+    ['server RSS after load (MiB)', mib(chat.afterLoad.rssBytes), mib(bare.afterLoad.rssBytes), 1],
+    ['failed sends', chat.window.failedSends, bare.window.failedSends, 0],
+  ];
+  const header = ['figure', 'chat server', 'bare ws', 'ratio (chat/bare)'];
+  const body = rows.map(([figure, a, b, digits]) => [figure, format(a, digits), format(b, digits), ratio(a, b)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
+
+  const notes = [
+    `${chat.window.seconds.toFixed(1)} s measured (chat), ${bare.window.seconds.toFixed(1)} s (bare); ` +
+      `latency samples: ${chat.window.samples} chat, ${bare.window.samples} bare; ${chat.sockets} sockets each`,
+    `memory is read after a full GC in the server; per socket = growth from "before sockets" to "sockets idle" / sockets ` +
+      `(RSS without V8's young generation; JS heap = heap used + external)`,
+    ...Object.entries(chat.facts).map(([key, value]) => `${key}: ${value}`),
+    ...problems('chat server', chat),
+    ...problems('bare ws', bare),
+  ];
+  return [`\n== ${title} ==`, line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line), ...notes.map((n) => `  ${n}`)].join('\n');
+}
+
+/**
+ * RSS outside the JS heap (allocator arenas, compiler zones, wasm code) moves by tens of MiB on its
+ * own in the chat server; beyond this much plus ~2 KiB a socket, RSS per socket is that noise.
+ */
+const NATIVE_NOISE_BYTES = 2 * 2 ** 20;
+
+const rssPerSocketKiB = (m: Measurement) => (settledRss(m.socketsIdle) - settledRss(m.beforeSockets)) / m.sockets / 1024;
+
+/** How far RSS outside the JS heap moved while the sockets connected, when that is too far to ignore. */
+function nativeNoise(m: Measurement): number | undefined {
+  const moved = m.socketsIdle.nativeBytes - m.beforeSockets.nativeBytes;
+  return Math.abs(moved) > NATIVE_NOISE_BYTES + m.sockets * 2048 ? moved : undefined;
+}
+
+function problems(name: string, m: Measurement): string[] {
+  const out: string[] = [];
+  const noise = nativeNoise(m);
+  if (noise !== undefined) {
+    out.push(
+      `${name}: RSS outside the JS heap moved by ${(noise / 2 ** 20).toFixed(1)} MiB while sockets connected (allocator and ` +
+        `compiler memory, not sockets), so RSS per socket (${rssPerSocketKiB(m).toFixed(1)} KiB) is noise in this run; the JS heap figure holds`,
+    );
+  }
+  if (m.window.firstError) out.push(`${name}: a send failed (${m.window.failedSends} in the window): ${m.window.firstError}`);
+  if (m.feedErrors) out.push(`${name}: ${m.feedErrors} subscription(s) or socket(s) ended early`);
+  if (m.serverErrors.count) out.push(`${name} logged ${m.serverErrors.count} error(s), first: ${m.serverErrors.first.join(' | ')}`);
+  return out;
+}
+
+function format(value: number, digits: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function ratio(chat: number, bare: number): string {
+  // A ratio of a figure at or below zero (RSS growth within noise, no failures) says nothing.
+  if (!Number.isFinite(chat) || !Number.isFinite(bare) || bare <= 0 || chat < 0) return 'n/a';
+  const value = chat / bare;
+  return value >= 10 ? value.toFixed(1) : value.toFixed(value >= 1 ? 2 : 3);
+}

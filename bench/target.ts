@@ -1,0 +1,25 @@
+// A server under test, as the workloads see it: make users and conversations, connect devices.
+import type { ServerMemory } from './child-process.js';
+import type { BenchConnection } from './clients.js';
+
+export type BenchUser = { id: string; token: string };
+
+export interface Target {
+  readonly name: string;
+  /** Facts worth printing beside the figures (engine, database). */
+  readonly facts: Readonly<Record<string, string>>;
+  createUsers(count: number): Promise<BenchUser[]>;
+  /** The conversation of a pair, whatever the target calls it. */
+  createDirect(a: BenchUser, b: BenchUser): Promise<string>;
+  createGroup(members: readonly BenchUser[]): Promise<string>;
+  /** Between setup and the first socket: lets the server start from a still heap (or does nothing). */
+  restartAfterSetup(): Promise<void>;
+  connect(user: BenchUser): Promise<BenchConnection>;
+  /** The server process's memory, after a full GC in it. */
+  memory(): Promise<ServerMemory>;
+  /** CPU seconds the server process has used so far. */
+  cpuSeconds(): number;
+  serverErrors(): { count: number; first: string[] };
+  /** Stops the server and removes what it left behind. */
+  stop(): Promise<void>;
+}
