@@ -8,9 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 
 export type BareClientFrame = { t: 'sub' } | { t: 'send'; id: number; to: string; body: string };
 export type BareServerFrame =
-  | { t: 'msg'; to: string; from: string; body: string }
-  | { t: 'ack'; id: number }
-  | { t: 'error'; id: number; error: string };
+  { t: 'msg'; to: string; from: string; body: string } | { t: 'ack'; id: number } | { t: 'error'; id: number; error: string };
 
 /** Same frame limit as the chat server's graphql-ws endpoint. */
 const MAX_PAYLOAD_BYTES = 64 * 1024;

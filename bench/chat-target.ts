@@ -19,10 +19,23 @@ export type ChatTargetOptions = {
 };
 
 const REGISTER = /* GraphQL */ `
-  mutation Register($input: RegisterInput!) { register(input: $input) { user { id } tokens { accessToken } } }
+  mutation Register($input: RegisterInput!) {
+    register(input: $input) {
+      user {
+        id
+      }
+      tokens {
+        accessToken
+      }
+    }
+  }
 `;
 const FIRST_DM = /* GraphQL */ `
-  mutation FirstDm($input: SendMessageInput!) { sendMessage(input: $input) { conversationId } }
+  mutation FirstDm($input: SendMessageInput!) {
+    sendMessage(input: $input) {
+      conversationId
+    }
+  }
 `;
 
 export async function startChatTarget({ repoRoot, database, dataDir }: ChatTargetOptions): Promise<Target> {
@@ -81,7 +94,8 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-    if (!body.data || body.errors?.length) throw new Error(`chat server: ${body.errors?.map((e) => e.message).join('; ') ?? response.status}`);
+    if (!body.data || body.errors?.length)
+      throw new Error(`chat server: ${body.errors?.map((e) => e.message).join('; ') ?? response.status}`);
     return body.data;
   };
 
@@ -90,21 +104,30 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
     facts: {
       engine: String(child.ready.engine ?? 'unknown'),
       database: database.description,
-      'send rate limit': env.SEND_RATE_PER_SECOND === '0' ? 'off (SEND_RATE_PER_SECOND=0)' : `SEND_RATE_PER_SECOND=${env.SEND_RATE_PER_SECOND}`,
+      'send rate limit':
+        env.SEND_RATE_PER_SECOND === '0' ? 'off (SEND_RATE_PER_SECOND=0)' : `SEND_RATE_PER_SECOND=${env.SEND_RATE_PER_SECOND}`,
     },
     createUsers: (count) =>
-      mapLimit(Array.from({ length: count }, (_, i) => i), 8, async (i): Promise<BenchUser> => {
-        const username = `b${runTag}_${i}`;
-        const input = { email: `${username}@bench.test`, username, password: 'bench-password-1' };
-        const data = await post<{ register: { user: { id: string }; tokens: { accessToken: string } } }>(REGISTER, { input });
-        return { id: data.register.user.id, token: data.register.tokens.accessToken };
-      }),
+      mapLimit(
+        Array.from({ length: count }, (_, i) => i),
+        8,
+        async (i): Promise<BenchUser> => {
+          const username = `b${runTag}_${i}`;
+          const input = { email: `${username}@bench.test`, username, password: 'bench-password-1' };
+          const data = await post<{ register: { user: { id: string }; tokens: { accessToken: string } } }>(REGISTER, { input });
+          return { id: data.register.user.id, token: data.register.tokens.accessToken };
+        },
+      ),
     async createDirect(a, b) {
       const input = { recipientId: b.id, content: 'hello', clientMessageId: `open-${b.id}` };
       const data = await post<{ sendMessage: { conversationId: string } }>(FIRST_DM, { input }, a.token);
       return data.sendMessage.conversationId;
     },
-    createGroup: (members) => createGroupConversation(databaseUrl, members.map((m) => m.id)),
+    createGroup: (members) =>
+      createGroupConversation(
+        databaseUrl,
+        members.map((m) => m.id),
+      ),
     async restartAfterSetup() {
       // Registering users leaves garbage in the server's heap that a GC may hand back to the OS
       // while sockets connect: a fresh process (same database, same JWT secret) keeps the baseline still.
@@ -131,7 +154,8 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
 
 /** Where the server's embedded PostgreSQL listens (its log gives the port; the password is kept in DATA_DIR). */
 async function embeddedUrl(dataDir: string, port: number | undefined): Promise<string> {
-  if (port === undefined) throw new Error('the chat server started embedded PostgreSQL but did not log its port ("embedded PostgreSQL ready")');
+  if (port === undefined)
+    throw new Error('the chat server started embedded PostgreSQL but did not log its port ("embedded PostgreSQL ready")');
   const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
   return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/chat`;
 }

@@ -22,13 +22,29 @@ const CONNECT_TIMEOUT_MS = 15_000;
 
 const SEND = /* GraphQL */ `
   mutation Send($input: SendMessageInput!) {
-    sendMessage(input: $input) { id seq conversationId createdAt }
+    sendMessage(input: $input) {
+      id
+      seq
+      conversationId
+      createdAt
+    }
   }
 `;
 
 const MESSAGE_RECEIVED = /* GraphQL */ `
   subscription Received {
-    messageReceived { id conversationId seq content clientMessageId createdAt sender { id username } }
+    messageReceived {
+      id
+      conversationId
+      seq
+      content
+      clientMessageId
+      createdAt
+      sender {
+        id
+        username
+      }
+    }
   }
 `;
 

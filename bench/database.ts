@@ -17,7 +17,12 @@ export async function chooseDatabase(env: NodeJS.ProcessEnv, options: { embedded
   const none = async () => undefined;
   if (options.embedded) return { url: undefined, description: 'embedded PostgreSQL (fresh cluster in a temp dir)', cleanup: none };
   const given = env.BENCH_DATABASE_URL || env.DATABASE_URL;
-  if (given) return { url: given, description: `${env.BENCH_DATABASE_URL ? 'BENCH_DATABASE_URL' : 'DATABASE_URL'} (${redact(given)})`, cleanup: none };
+  if (given)
+    return {
+      url: given,
+      description: `${env.BENCH_DATABASE_URL ? 'BENCH_DATABASE_URL' : 'DATABASE_URL'} (${redact(given)})`,
+      cleanup: none,
+    };
 
   const name = `bench_${randomBytes(4).toString('hex')}`;
   try {

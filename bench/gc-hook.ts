@@ -15,8 +15,17 @@ process.on('SIGUSR2', () => {
   collect?.(); // a second pass frees what the first one's finalizers released
   const spaces = getHeapSpaceStatistics();
   const physical = (young: boolean) =>
-    spaces.filter((s) => (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') === young).reduce((sum, s) => sum + s.physical_space_size, 0);
+    spaces
+      .filter((s) => (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') === young)
+      .reduce((sum, s) => sum + s.physical_space_size, 0);
   const { heapUsed, external } = process.memoryUsage();
-  const report = { benchGc: true, collected: collect !== undefined, youngBytes: physical(true), heapBytes: physical(false), externalBytes: external, jsBytes: heapUsed + external };
+  const report = {
+    benchGc: true,
+    collected: collect !== undefined,
+    youngBytes: physical(true),
+    heapBytes: physical(false),
+    externalBytes: external,
+    jsBytes: heapUsed + external,
+  };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 });

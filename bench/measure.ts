@@ -29,7 +29,12 @@ const SEND_TIMEOUT_MS = 15_000;
 const LIVE_ROUNDS = 10;
 const CONTENT_PREFIX = 'bench@';
 
-export async function measure(target: Target, load: Workload, options: BenchOptions, progress: (line: string) => void): Promise<Measurement> {
+export async function measure(
+  target: Target,
+  load: Workload,
+  options: BenchOptions,
+  progress: (line: string) => void,
+): Promise<Measurement> {
   progress(`${target.name}: creating ${load.users} users…`);
   const users = await target.createUsers(load.users);
   const senders = await load.arrange(target, users);
@@ -47,7 +52,9 @@ export async function measure(target: Target, load: Workload, options: BenchOpti
     await waitUntilLive(connections, senders, everyoneLive);
     const socketsIdle = await target.memory();
 
-    progress(`${target.name}: load with ${senders.length} closed-loop sender(s): ${options.warmupMs / 1000} s warm-up, then measuring ${options.durationMs / 1000} s…`);
+    progress(
+      `${target.name}: load with ${senders.length} closed-loop sender(s): ${options.warmupMs / 1000} s warm-up, then measuring ${options.durationMs / 1000} s…`,
+    );
     const byUser = new Map(connections.map((c) => [c.userId, c]));
     let stopped = false;
     const loops = senders.map((sender) => closedLoop(byUser.get(sender.user.id)!, sender.conversationId, recorder, () => stopped));
@@ -104,7 +111,9 @@ async function waitUntilLive(connections: readonly BenchConnection[], senders: r
   void everyoneLive.then(() => (done = true));
   for (let round = 0; round < LIVE_ROUNDS && !done; round++) {
     await Promise.all(
-      senders.map((s, i) => withTimeout(byUser.get(s.user.id)!.send(s.conversationId, 'probe', `probe-${round}-${i}`), SEND_TIMEOUT_MS, 'probe not answered')),
+      senders.map((s, i) =>
+        withTimeout(byUser.get(s.user.id)!.send(s.conversationId, 'probe', `probe-${round}-${i}`), SEND_TIMEOUT_MS, 'probe not answered'),
+      ),
     );
     await Promise.race([everyoneLive, delay(1000)]);
   }

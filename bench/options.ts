@@ -82,13 +82,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new UsageError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
   return value;
 }
 
 function seconds(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback * 1000;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new UsageError(`${name} must be a number of seconds from ${min} to ${max}, not "${raw}"`);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new UsageError(`${name} must be a number of seconds from ${min} to ${max}, not "${raw}"`);
   return Math.round(value * 1000);
 }

@@ -8,7 +8,10 @@ export function machineLines(options: BenchOptions): string[] {
   const cpus = os.cpus();
   return [
     `machine: ${cpus.length} cpus (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
-      `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
     `node ${process.version} on ${os.platform()} ${os.arch()}`,
     `engine: ${process.env.REDIS_URL || process.env.REDIS_ADDR ? 'redis (REDIS_URL set)' : 'memory (REDIS_URL unset)'}`,
     `run: ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s measured per server and workload; ` +
@@ -54,7 +57,13 @@ export function resultTable(title: string, chat: Measurement, bare: Measurement)
     ...problems('chat server', chat),
     ...problems('bare ws', bare),
   ];
-  return [`\n== ${title} ==`, line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line), ...notes.map((n) => `  ${n}`)].join('\n');
+  return [
+    `\n== ${title} ==`,
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('-|-'),
+    ...body.map(line),
+    ...notes.map((n) => `  ${n}`),
+  ].join('\n');
 }
 
 /**

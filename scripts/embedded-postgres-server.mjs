@@ -174,7 +174,13 @@ async function hydrateLibrarySymlinks() {
   let created = 0;
   for (const { source, target } of links) {
     const link = path.join(packageDir, target);
-    if (await lstat(link).then(() => true, () => false)) continue;
+    if (
+      await lstat(link).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     try {
       await symlink(path.relative(path.dirname(link), path.join(packageDir, source)), link);
       created++;
@@ -227,7 +233,10 @@ async function prepareClusterDir(clusterDir, owner) {
     const bit = info.uid === owner.uid ? 0o100 : info.gid === owner.gid ? 0o010 : 0o001;
     if (!(info.mode & bit)) {
       await chmod(dir, (info.mode & 0o7777) | bit);
-      log('warn', `granted search permission (${bit === 0o001 ? 'o' : bit === 0o010 ? 'g' : 'u'}+x) on ${dir} so that user postgres can reach ${clusterDir}`);
+      log(
+        'warn',
+        `granted search permission (${bit === 0o001 ? 'o' : bit === 0o010 ? 'g' : 'u'}+x) on ${dir} so that user postgres can reach ${clusterDir}`,
+      );
     }
     if (path.dirname(dir) === dir) break;
   }
@@ -246,7 +255,9 @@ async function clearStaleLock(clusterDir) {
   const cmdline = Number.isInteger(pid) && pid > 0 && isAlive(pid) ? await commandLine(pid) : undefined;
   if (!cmdline || !isPostmasterOf(cmdline, clusterDir)) {
     if (cmdline === null) {
-      throw new Error(`${file} names pid ${pid}, which is running, and its command line cannot be read. If it is not PostgreSQL, delete ${file}; if it is, stop it (kill -INT ${pid}).`);
+      throw new Error(
+        `${file} names pid ${pid}, which is running, and its command line cannot be read. If it is not PostgreSQL, delete ${file}; if it is, stop it (kill -INT ${pid}).`,
+      );
     }
     await rm(file, { force: true });
     log('info', `removed stale ${file} (pid ${pid} is no longer a PostgreSQL on this directory)`);
@@ -261,8 +272,9 @@ async function clearStaleLock(clusterDir) {
   }
   log('warn', `stopping PostgreSQL (pid ${pid}) left running on ${clusterDir} by an earlier run that did not stop cleanly`);
   process.kill(pid, 'SIGINT');
-  for (const deadline = Date.now() + 30_000; isAlive(pid); ) {
-    if (Date.now() > deadline) throw new Error(`PostgreSQL (pid ${pid}) on ${clusterDir} did not stop within 30 s: stop it (kill -QUIT ${pid}) and start again.`);
+  for (const deadline = Date.now() + 30_000; isAlive(pid);) {
+    if (Date.now() > deadline)
+      throw new Error(`PostgreSQL (pid ${pid}) on ${clusterDir} did not stop within 30 s: stop it (kill -QUIT ${pid}) and start again.`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -14,6 +14,8 @@ if (!env.PRISMA_SCHEMA_ENGINE_BINARY && process.platform !== 'win32') env.PRISMA
 
 const result = spawnSync(process.execPath, [cli, 'generate'], { stdio: 'inherit', env });
 if (result.status !== 0) {
-  console.error('prisma generate failed: the Prisma client in src/generated is missing; fix the error above and run `npm run postinstall`.');
+  console.error(
+    'prisma generate failed: the Prisma client in src/generated is missing; fix the error above and run `npm run postinstall`.',
+  );
   process.exit(result.status ?? 1);
 }

@@ -90,7 +90,9 @@ const vitestFailed = code !== 0;
 if (vitestFailed && tally.failed === 0) {
   // e.g. an error in global teardown, "no test files found", or an interruption after the report.
   tally.failed = 1;
-  notes.push(`run-tests: vitest ${describeExit(code, signal)} but reported no failed test (an error in global setup or teardown? no test files?); counting 1 failure, see above.`);
+  notes.push(
+    `run-tests: vitest ${describeExit(code, signal)} but reported no failed test (an error in global setup or teardown? no test files?); counting 1 failure, see above.`,
+  );
 }
 if (interruptedBy) notes.push(`run-tests: interrupted by ${interruptedBy}.`);
 

@@ -69,7 +69,10 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     tokens,
     auth: {
       ...authDeps,
-      login: createLogin(authDeps, createRateLimiter({ perSecond: config.loginAttemptsPerMinute / 60, burst: Math.max(1, config.loginAttemptsPerMinute) })),
+      login: createLogin(
+        authDeps,
+        createRateLimiter({ perSecond: config.loginAttemptsPerMinute / 60, burst: Math.max(1, config.loginAttemptsPerMinute) }),
+      ),
     },
     send: {
       stream: deps.stream,

@@ -127,7 +127,9 @@ const EMPTY_IS_A_VALUE = new Set(['REDIS_KEY_PREFIX']);
  * would coerce it to 0 (SERVER_PORT= would listen on a random port, a rate of 0 turns a limit off).
  */
 function withoutEmptyValues(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name, value]) => value === undefined || value.trim() !== '' || EMPTY_IS_A_VALUE.has(name)));
+  return Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => value === undefined || value.trim() !== '' || EMPTY_IS_A_VALUE.has(name)),
+  );
 }
 
 /** The seed's REDIS_ADDR / REDIS_PASSWORD / REDIS_DB, as a URL. */

@@ -71,7 +71,12 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       );
       connections.push(commands!, subscriber!, blocking!);
       bus = createRedisBus(commands!, subscriber!);
-      stream = createRedisStream({ redis: commands!, blocking: blocking!, key: `${config.redisKeyPrefix}stream:messages`, group: 'persisters' });
+      stream = createRedisStream({
+        redis: commands!,
+        blocking: blocking!,
+        key: `${config.redisKeyPrefix}stream:messages`,
+        group: 'persisters',
+      });
       pingRedis = async () => void (await commands!.ping());
       logger.info({ redis: redactUrl(config.redis.url) }, 'using Redis for pub/sub and the message stream');
     } else {

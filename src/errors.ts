@@ -1,14 +1,7 @@
 // Expected failures, typed by code. Use cases throw these; the GraphQL layer turns them into
 // errors with `extensions.code`. Anything else is unexpected: masked for the client, logged.
 
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'UNAVAILABLE';
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'UNAVAILABLE';
 
 export class AppError extends Error {
   override name = 'AppError';

@@ -114,7 +114,11 @@ async function setupRedis(
   printBanner(
     requireRedis
       ? [`NO REDIS, AND CHAT_REQUIRE_REDIS=1: EVERY REDIS TEST FILE WILL FAIL.`, reason, `To fix: ${REDIS_INSTALL_HINT}.`]
-      : [`REDIS TESTS WILL BE SKIPPED: ${reason}.`, `To run them: ${REDIS_INSTALL_HINT}.`, 'CI sets CHAT_REQUIRE_REDIS=1, which turns this skip into a failure.'],
+      : [
+          `REDIS TESTS WILL BE SKIPPED: ${reason}.`,
+          `To run them: ${REDIS_INSTALL_HINT}.`,
+          'CI sets CHAT_REQUIRE_REDIS=1, which turns this skip into a failure.',
+        ],
   );
   return { url: null, reason };
 }
@@ -135,10 +139,7 @@ async function dropDatabasesWithPrefix(adminUrl: string, prefix: string): Promis
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
-      [prefix],
-    );
+    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [prefix]);
     for (const { datname } of rows) {
       await client.query(`DROP DATABASE IF EXISTS "${datname.replaceAll('"', '""')}" WITH (FORCE)`);
     }

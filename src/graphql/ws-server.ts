@@ -55,7 +55,8 @@ export function attachWebSocketServer(options: WsOptions) {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onConnect: async (ctx) => {
-        const token = bearerToken(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) ?? tokenFromUrl(ctx.extra.request.url);
+        const token =
+          bearerToken(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) ?? tokenFromUrl(ctx.extra.request.url);
         if (!token) return false;
         try {
           const { userId } = services.tokens.verifyAccess(token);
@@ -71,7 +72,11 @@ export function attachWebSocketServer(options: WsOptions) {
       },
       onSubscribe: async (ctx, id, payload: SubscribePayload) => {
         if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
-          return [new GraphQLError(`At most ${maxSubscriptionsPerSocket} operations at once per socket.`, { extensions: { code: 'RATE_LIMITED' } })];
+          return [
+            new GraphQLError(`At most ${maxSubscriptionsPerSocket} operations at once per socket.`, {
+              extensions: { code: 'RATE_LIMITED' },
+            }),
+          ];
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -108,7 +113,8 @@ export function attachWebSocketServer(options: WsOptions) {
         errors.map((error) => {
           settle(ctx.extra, id);
           const masked = maskError(error, 'Unexpected error.') as GraphQLError;
-          if (masked.extensions.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.originalError ?? error, operationId: id }, 'unexpected error in a subscription');
+          if (masked.extensions.code === 'INTERNAL_SERVER_ERROR')
+            log.error({ err: error.originalError ?? error, operationId: id }, 'unexpected error in a subscription');
           return masked;
         }),
       onClose: (ctx) => {

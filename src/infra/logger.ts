@@ -7,6 +7,9 @@ export function createLogger(level: string, base: Record<string, unknown> = {}):
   return pino({
     level,
     base: { ...base },
-    redact: { paths: ['*.password', '*.accessToken', '*.refreshToken', '*.authorization', 'req.headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: ['*.password', '*.accessToken', '*.refreshToken', '*.authorization', 'req.headers.authorization'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -19,7 +19,11 @@ export function createMetrics() {
       help: 'Message events handed to subscriptions on this instance.',
       registers,
     }),
-    deadLettered: new Counter({ name: 'chat_stream_dead_lettered_total', help: 'Stream entries moved to the dead-letter stream.', registers }),
+    deadLettered: new Counter({
+      name: 'chat_stream_dead_lettered_total',
+      help: 'Stream entries moved to the dead-letter stream.',
+      registers,
+    }),
     workerBatchSize: new Histogram({
       name: 'chat_worker_batch_size',
       help: 'Entries per worker batch.',

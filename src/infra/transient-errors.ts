@@ -8,8 +8,22 @@ const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '53', '57', '58']);
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01']);
 /** Prisma: cannot reach / timed out / connection closed / pool timeout / write conflict or deadlock. */
 const TRANSIENT_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034']);
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-const TRANSIENT_MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /connection error/i, /Connection is closed/];
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+const TRANSIENT_MESSAGES = [
+  /connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /connection error/i,
+  /Connection is closed/,
+];
 
 export function isTransientError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -49,7 +49,9 @@ export type RedisStreamUnderTest = StreamUnderTest & {
  * A Redis stream under a fresh key prefix, on its own two connections (as deps.ts builds them).
  * `wrapCommands` lets a test put itself between the engine and its command connection.
  */
-export async function redisStreamUnderTest({ wrapCommands }: { wrapCommands?: (redis: Redis) => Redis } = {}): Promise<RedisStreamUnderTest> {
+export async function redisStreamUnderTest({
+  wrapCommands,
+}: { wrapCommands?: (redis: Redis) => Redis } = {}): Promise<RedisStreamUnderTest> {
   const url = redisUrlForTests();
   if (!url) throw new Error('redisStreamUnderTest() needs Redis: call it under describeRedis');
   const prefix = uniqueRedisPrefix();

@@ -9,7 +9,12 @@ export type GraphQLResponse<T = any> = {
   errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [key: string]: unknown } }[];
 };
 
-export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> {
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+): Promise<GraphQLResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -32,8 +37,18 @@ export type TestUser = { id: string; username: string; email: string; password: 
 export const REGISTER = /* GraphQL */ `
   mutation Register($input: RegisterInput!) {
     register(input: $input) {
-      user { id username email createdAt }
-      tokens { accessToken refreshToken accessTokenExpiresAt refreshTokenExpiresAt }
+      user {
+        id
+        username
+        email
+        createdAt
+      }
+      tokens {
+        accessToken
+        refreshToken
+        accessTokenExpiresAt
+        refreshTokenExpiresAt
+      }
     }
   }
 `;
@@ -49,13 +64,35 @@ export async function registerUser(url: string, name = 'user'): Promise<TestUser
 
 export const SEND = /* GraphQL */ `
   mutation Send($input: SendMessageInput!) {
-    sendMessage(input: $input) { id conversationId seq content clientMessageId createdAt sender { id username } }
+    sendMessage(input: $input) {
+      id
+      conversationId
+      seq
+      content
+      clientMessageId
+      createdAt
+      sender {
+        id
+        username
+      }
+    }
   }
 `;
 
 export const MESSAGE_RECEIVED = /* GraphQL */ `
   subscription Received($conversationId: ID) {
-    messageReceived(conversationId: $conversationId) { id conversationId seq content clientMessageId createdAt sender { id username } }
+    messageReceived(conversationId: $conversationId) {
+      id
+      conversationId
+      seq
+      content
+      clientMessageId
+      createdAt
+      sender {
+        id
+        username
+      }
+    }
   }
 `;
 

@@ -106,7 +106,9 @@ async function waitUntilReady(child: ChildProcess, url: string, timeoutMs: numbe
       return;
     } catch (error) {
       if (Date.now() > deadline) {
-        throw new Error(`redis-server did not answer PING on ${url} within ${timeoutMs} ms: ${(error as Error).message}; output: ${output().trim()}`);
+        throw new Error(
+          `redis-server did not answer PING on ${url} within ${timeoutMs} ms: ${(error as Error).message}; output: ${output().trim()}`,
+        );
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -28,9 +28,7 @@ function resolveDescribe(): Describe {
   }
   if (!noticePrinted) {
     noticePrinted = true; // module state: once per test file (each file gets its own module graph)
-    console.warn(
-      `\n!!! SKIPPING REDIS TESTS in this file: ${reason}.\n!!! To run them: ${REDIS_INSTALL_HINT}.\n`,
-    );
+    console.warn(`\n!!! SKIPPING REDIS TESTS in this file: ${reason}.\n!!! To run them: ${REDIS_INSTALL_HINT}.\n`);
   }
   return describe.skip;
 }

@@ -33,7 +33,10 @@ describe('rate limits', () => {
     const history = await gql(
       server.url,
       'query($c: ID!) { messages(conversationId: $c, last: 10) { edges { node { content } } } }',
-      { c: (await gql(server.url, SEND, { input: { recipientId: alice.id, content: 'again' } }, bob.accessToken)).data.sendMessage.conversationId },
+      {
+        c: (await gql(server.url, SEND, { input: { recipientId: alice.id, content: 'again' } }, bob.accessToken)).data.sendMessage
+          .conversationId,
+      },
       bob.accessToken,
     );
     expect(history.data.messages.edges.map((e: any) => e.node.content)).not.toContain('one too many');
@@ -43,7 +46,9 @@ describe('rate limits', () => {
     const carol = await registerUser(server.url, 'carol');
     const LOGIN = 'mutation($i: LoginInput!) { login(input: $i) { user { id } } }';
     for (let i = 0; i < 3; i++) {
-      expect(errorCode(await gql(server.url, LOGIN, { i: { email: carol.email, password: `wrong-password-${i}` } }))).toBe('UNAUTHENTICATED');
+      expect(errorCode(await gql(server.url, LOGIN, { i: { email: carol.email, password: `wrong-password-${i}` } }))).toBe(
+        'UNAUTHENTICATED',
+      );
     }
     expect(errorCode(await gql(server.url, LOGIN, { i: { email: carol.email, password: carol.password } }))).toBe('RATE_LIMITED');
   });

@@ -50,7 +50,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const password = await clusterPassword(dataDir, initialise);
 
   const started = Date.now();
-  log.info({ clusterDir }, initialise ? 'initialising embedded PostgreSQL (first start takes a few seconds)' : 'starting embedded PostgreSQL');
+  log.info(
+    { clusterDir },
+    initialise ? 'initialising embedded PostgreSQL (first start takes a few seconds)' : 'starting embedded PostgreSQL',
+  );
   const server = await spawnServer({ clusterDir, password, initialise }, log, opts.startTimeoutMs ?? 120_000);
 
   const base = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${server.port}`;

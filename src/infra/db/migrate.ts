@@ -126,7 +126,10 @@ function checkHistory(files: MigrationFile[], history: HistoryRow[], logger: Log
     done.add(name);
     const file = onDisk.get(name);
     if (!file) {
-      logger.warn({ migration: name }, 'migration is applied in the database but missing from prisma/migrations (deleted, or an older build?)');
+      logger.warn(
+        { migration: name },
+        'migration is applied in the database but missing from prisma/migrations (deleted, or an older build?)',
+      );
     } else if (!file.acceptedChecksums.has(row.checksum)) {
       problems.push(
         `migration ${name} was edited after it was applied (checksum of migration.sql on disk ${file.checksum}, recorded ` +

@@ -27,7 +27,10 @@ export async function readMigrations(dir: string): Promise<MigrationFile[]> {
     throw new MigrationError(`cannot read the migrations directory ${dir}: ${error.message}`, { cause: error });
   });
   // Prisma orders by directory name, byte-wise; the timestamp prefix makes that chronological.
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return Promise.all(
     names.map(async (name) => {
       const file = path.join(dir, name, 'migration.sql');

@@ -7,7 +7,9 @@ import type { AuthPayload, TokenPair } from './sessions.js';
 
 const TokenPairRef = builder.objectRef<TokenPair>('TokenPair').implement({
   fields: (t) => ({
-    accessToken: t.exposeString('accessToken', { description: 'A JWT for "Authorization: Bearer <accessToken>" and graphql-ws connection_init.' }),
+    accessToken: t.exposeString('accessToken', {
+      description: 'A JWT for "Authorization: Bearer <accessToken>" and graphql-ws connection_init.',
+    }),
     refreshToken: t.exposeString('refreshToken', { description: 'Opaque; exchange it with refresh. Single use: each refresh rotates it.' }),
     accessTokenExpiresAt: t.expose('accessTokenExpiresAt', { type: 'DateTime' }),
     refreshTokenExpiresAt: t.expose('refreshTokenExpiresAt', { type: 'DateTime' }),

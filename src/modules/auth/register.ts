@@ -25,6 +25,7 @@ export async function register(deps: AuthDeps, raw: z.input<typeof registerInput
 async function assertAvailable(deps: AuthDeps, email: string, username: string) {
   const taken = await deps.db.user.findFirst({ where: { OR: [{ email }, { username }] }, select: { email: true, username: true } });
   if (!taken) return;
-  if (taken.email === email) throw new AppError('CONFLICT', 'An account with this email already exists: log in instead.', { field: 'email' });
+  if (taken.email === email)
+    throw new AppError('CONFLICT', 'An account with this email already exists: log in instead.', { field: 'email' });
   throw new AppError('CONFLICT', `The username "${username}" is taken: choose another.`, { field: 'username' });
 }

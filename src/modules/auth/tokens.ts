@@ -26,7 +26,9 @@ export function createTokenService({ secret, accessTtlMs }: { secret: string; ac
         payload = jwt.verify(token, key, { algorithms: ['HS256'] });
       } catch (error) {
         if (error instanceof jwt.TokenExpiredError) {
-          throw new AppError('UNAUTHENTICATED', 'Your access token has expired: get a new one with the refresh mutation.', { reason: 'TOKEN_EXPIRED' });
+          throw new AppError('UNAUTHENTICATED', 'Your access token has expired: get a new one with the refresh mutation.', {
+            reason: 'TOKEN_EXPIRED',
+          });
         }
         throw new AppError('UNAUTHENTICATED', 'Invalid access token: log in again.', { reason: 'TOKEN_INVALID' });
       }

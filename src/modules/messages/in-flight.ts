@@ -14,9 +14,13 @@ export function createInFlight() {
   return {
     async run<T>(work: () => Promise<T>): Promise<T> {
       if (closing) {
-        throw new AppError('UNAVAILABLE', 'The server is restarting and takes no new messages: retry shortly (with the same clientMessageId).', {
-          retryable: true,
-        });
+        throw new AppError(
+          'UNAVAILABLE',
+          'The server is restarting and takes no new messages: retry shortly (with the same clientMessageId).',
+          {
+            retryable: true,
+          },
+        );
       }
       const leave = tracker.enter();
       try {

@@ -15,7 +15,19 @@ export type LiveFeeds = ReturnType<typeof createLiveFeeds>;
  * user's sockets and subscriptions here. An event is decoded once and handed to every listener:
  * delivery costs no database query and no per-socket decoding.
  */
-export function createLiveFeeds({ bus, topics, metrics, logger, maxQueue = 1000 }: { bus: Bus; topics: Topics; metrics: Metrics; logger: Logger; maxQueue?: number }) {
+export function createLiveFeeds({
+  bus,
+  topics,
+  metrics,
+  logger,
+  maxQueue = 1000,
+}: {
+  bus: Bus;
+  topics: Topics;
+  metrics: Metrics;
+  logger: Logger;
+  maxQueue?: number;
+}) {
   const feeds = new Map<string, Feed>();
 
   const dispatch = (feed: Feed) => (payload: string) => {

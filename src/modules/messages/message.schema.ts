@@ -30,7 +30,8 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
     conversationId: t.id({ description: 'A conversation you are a member of.' }),
     content: t.string({ required: true, description: 'Trimmed; 1 to 4000 characters.' }),
     clientMessageId: t.string({
-      description: 'Your own id for this message (e.g. a UUID). A retry with the same one returns the original message instead of sending again.',
+      description:
+        'Your own id for this message (e.g. a UUID). A retry with the same one returns the original message instead of sending again.',
     }),
   }),
 });
@@ -46,23 +47,27 @@ builder.mutationField('sendMessage', (t) =>
 );
 
 builder.queryField('messages', (t) =>
-  t.prismaConnection({
-    type: 'Message',
-    cursor: 'conversationId_seq',
-    description: 'History of a conversation, ordered by seq. `last: n` gives the newest n, oldest first. Pages hold at most 100.',
-    authScopes: { authenticated: true },
-    args: { conversationId: t.arg.id({ required: true }) },
-    resolve: async (query, _root, args, context) => {
-      await assertMember(context.db, args.conversationId, context.viewer!.id);
-      assertHistoryCursor(query, args.conversationId);
-      return context.db.message.findMany({
-        ...query,
-        include: { ...(query as { include?: object }).include, sender: true },
-        where: { conversationId: args.conversationId },
-        orderBy: { seq: 'asc' },
-      });
+  t.prismaConnection(
+    {
+      type: 'Message',
+      cursor: 'conversationId_seq',
+      description: 'History of a conversation, ordered by seq. `last: n` gives the newest n, oldest first. Pages hold at most 100.',
+      authScopes: { authenticated: true },
+      args: { conversationId: t.arg.id({ required: true }) },
+      resolve: async (query, _root, args, context) => {
+        await assertMember(context.db, args.conversationId, context.viewer!.id);
+        assertHistoryCursor(query, args.conversationId);
+        return context.db.message.findMany({
+          ...query,
+          include: { ...(query as { include?: object }).include, sender: true },
+          where: { conversationId: args.conversationId },
+          orderBy: { seq: 'asc' },
+        });
+      },
     },
-  }, { name: 'MessageConnection' }, { name: 'MessageEdge' }),
+    { name: 'MessageConnection' },
+    { name: 'MessageEdge' },
+  ),
 );
 
 const historyCursor = z.object({ conversationId: z.uuid(), seq: z.number().int().positive() });

@@ -2,7 +2,15 @@
  * An async iterator fed by pushes, with a bounded queue: a consumer that falls more than `maxQueue`
  * values behind is failed with `overflowError` instead of growing memory without limit.
  */
-export function createPushIterator<T>({ maxQueue, overflowError, onEnd }: { maxQueue: number; overflowError: () => Error; onEnd: () => void }) {
+export function createPushIterator<T>({
+  maxQueue,
+  overflowError,
+  onEnd,
+}: {
+  maxQueue: number;
+  overflowError: () => Error;
+  onEnd: () => void;
+}) {
   const queue: T[] = [];
   let waiting: ((result: IteratorResult<T>) => void) | undefined;
   let failure: Error | undefined;

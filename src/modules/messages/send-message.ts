@@ -22,7 +22,12 @@ const sendMessageInput = z
       .min(1, 'content must not be empty')
       // Characters as people count them (code points), not UTF-16 units: an emoji counts once.
       .refine((content) => countCodePoints(content) <= MAX_CONTENT_LENGTH, `content must be at most ${MAX_CONTENT_LENGTH} characters`),
-    clientMessageId: z.string().trim().min(1, 'clientMessageId must not be empty').max(128, 'clientMessageId must be at most 128 characters').nullish(),
+    clientMessageId: z
+      .string()
+      .trim()
+      .min(1, 'clientMessageId must not be empty')
+      .max(128, 'clientMessageId must be at most 128 characters')
+      .nullish(),
   })
   .refine((input) => !!input.recipientId !== !!input.conversationId, {
     message: 'Give exactly one of recipientId (a direct message) or conversationId.',
@@ -72,14 +77,26 @@ async function send(deps: SendMessageDeps, senderId: string, input: z.output<typ
   const waiting = deps.commits.wait(id, deps.sendTimeoutMs);
   try {
     await deps.stream.append(
-      encodeSendRequest({ id, conversationId, senderId, content: input.content, clientMessageId, replyTo: deps.instanceId, sentAt: Date.now() }),
+      encodeSendRequest({
+        id,
+        conversationId,
+        senderId,
+        content: input.content,
+        clientMessageId,
+        replyTo: deps.instanceId,
+        sentAt: Date.now(),
+      }),
     );
   } catch (error) {
     waiting.cancel();
-    throw new AppError('UNAVAILABLE', 'The message could not be queued (the message stream is unavailable); nothing was sent. Try again shortly.', {
-      retryable: true,
-      cause: (error as Error).message,
-    });
+    throw new AppError(
+      'UNAVAILABLE',
+      'The message could not be queued (the message stream is unavailable); nothing was sent. Try again shortly.',
+      {
+        retryable: true,
+        cause: (error as Error).message,
+      },
+    );
   }
   deps.metrics.messagesSent.inc();
   const reply = await waiting.reply;

@@ -10,7 +10,15 @@ export type RateLimiter = {
  * several instances each one limits on its own (a client spread over N instances gets up to N
  * times the rate); good enough against floods, not an exact global quota. perSecond <= 0: off.
  */
-export function createRateLimiter({ perSecond, burst, now = Date.now }: { perSecond: number; burst: number; now?: () => number }): RateLimiter {
+export function createRateLimiter({
+  perSecond,
+  burst,
+  now = Date.now,
+}: {
+  perSecond: number;
+  burst: number;
+  now?: () => number;
+}): RateLimiter {
   if (perSecond <= 0) return { take: () => undefined };
   const buckets = new Map<string, { tokens: number; at: number }>();
   let lastSweep = now();

@@ -40,9 +40,19 @@ export function createRedisStream({ redis, blocking, key, group }: RedisStreamOp
     ensureGroup,
     async readNew(consumer, count, blockMs) {
       const read = () =>
-        blocking.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', Math.max(1, blockMs), 'STREAMS', key, '>') as Promise<
-          [string, RawEntry[]][] | null
-        >;
+        blocking.call(
+          'XREADGROUP',
+          'GROUP',
+          group,
+          consumer,
+          'COUNT',
+          count,
+          'BLOCK',
+          Math.max(1, blockMs),
+          'STREAMS',
+          key,
+          '>',
+        ) as Promise<[string, RawEntry[]][] | null>;
       let reply;
       try {
         reply = await read();
@@ -60,9 +70,7 @@ export function createRedisStream({ redis, blocking, key, group }: RedisStreamOp
       if (idle.length === 0) return [];
       const deliveries = new Map(idle.map(([id, , , times]) => [id, times + 1]));
       const claimed = (await redis.call('XCLAIM', key, group, consumer, minIdleMs, ...idle.map(([id]) => id))) as RawEntry[];
-      return claimed
-        .map((raw) => toEntry(raw, raw ? (deliveries.get(raw[0]) ?? 2) : 0))
-        .filter((e): e is StreamEntry => e !== undefined);
+      return claimed.map((raw) => toEntry(raw, raw ? (deliveries.get(raw[0]) ?? 2) : 0)).filter((e): e is StreamEntry => e !== undefined);
     },
     async ack(ids) {
       if (ids.length > 0) await redis.xack(key, group, ...ids);

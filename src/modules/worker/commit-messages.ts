@@ -57,7 +57,9 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
       [requests.map((r) => r.id), keyed.map((r) => r.senderId), keyed.map((r) => r.clientMessageId)],
     );
     const byId = new Map(existing.rows.map((row) => [row.id, row]));
-    const byClientKey = new Map(existing.rows.filter((row) => row.client_message_id !== null).map((row) => [clientKey(row.sender_id, row.client_message_id!), row]));
+    const byClientKey = new Map(
+      existing.rows.filter((row) => row.client_message_id !== null).map((row) => [clientKey(row.sender_id, row.client_message_id!), row]),
+    );
 
     type Planned = { kind: 'new' | 'redelivered' | 'duplicate'; row: MessageRow } | Extract<CommitResult, { kind: 'rejected' }>;
     const planned: Planned[] = [];
@@ -114,10 +116,10 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
         ],
       );
       const advanced = [...new Set(inserts.map((r) => r.conversation_id))];
-      await client.query(
-        'UPDATE conversations c SET last_seq = v.seq FROM unnest($1::uuid[], $2::int[]) AS v(id, seq) WHERE c.id = v.id',
-        [advanced, advanced.map((id) => lastSeq.get(id))],
-      );
+      await client.query('UPDATE conversations c SET last_seq = v.seq FROM unnest($1::uuid[], $2::int[]) AS v(id, seq) WHERE c.id = v.id', [
+        advanced,
+        advanced.map((id) => lastSeq.get(id)),
+      ]);
     }
 
     const senderIds = [...new Set(planned.flatMap((p) => ('row' in p ? [p.row.sender_id] : [])))];

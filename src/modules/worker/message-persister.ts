@@ -71,7 +71,10 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
   async function commitIsolatingFailures(decoded: { entry: StreamEntry; request: SendRequest }[], outcome: BatchOutcome) {
     const results: [number, CommitResult][] = [];
     try {
-      const all = await commitMessages(pool, decoded.map((d) => d.request));
+      const all = await commitMessages(
+        pool,
+        decoded.map((d) => d.request),
+      );
       all.forEach((result, index) => results.push([index, result]));
       return results;
     } catch (error) {

@@ -89,16 +89,24 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
       }
       if (poison || entry.deliveries >= maxDeliveries) {
         onDeadLetter?.(entry, error);
-        log.error({ err: error, entryId: entry.id, deliveries: entry.deliveries }, 'stream entry keeps failing; moved to the dead-letter stream');
+        log.error(
+          { err: error, entryId: entry.id, deliveries: entry.deliveries },
+          'stream entry keeps failing; moved to the dead-letter stream',
+        );
         await stream.deadLetter(entry, error.message);
       } else {
-        log.warn({ err: error, entryId: entry.id, deliveries: entry.deliveries }, 'stream entry failed; it stays pending and will be retried');
+        log.warn(
+          { err: error, entryId: entry.id, deliveries: entry.deliveries },
+          'stream entry failed; it stays pending and will be retried',
+        );
       }
     }
     onBatch?.({ size: entries.length, claimed, ms: performance.now() - started });
     if (outage) {
       // Thrown to the loop, which logs it and backs off; the entries stay pending for a retry.
-      throw new Error(`the store is unavailable (${outage.message}); ${entries.length - outcome.done.length} entries stay pending`, { cause: outage });
+      throw new Error(`the store is unavailable (${outage.message}); ${entries.length - outcome.done.length} entries stay pending`, {
+        cause: outage,
+      });
     }
   };
 

@@ -11,24 +11,42 @@ import { connectWs, gql, gqlOk, registerUser, type GraphQLResponse, type TestUse
 const REFRESH = /* GraphQL */ `
   mutation Refresh($token: String!) {
     refresh(refreshToken: $token) {
-      user { id }
-      tokens { accessToken refreshToken accessTokenExpiresAt refreshTokenExpiresAt }
+      user {
+        id
+      }
+      tokens {
+        accessToken
+        refreshToken
+        accessTokenExpiresAt
+        refreshTokenExpiresAt
+      }
     }
   }
 `;
 
 const LOGOUT = /* GraphQL */ `
-  mutation Logout($token: String!) { logout(refreshToken: $token) }
+  mutation Logout($token: String!) {
+    logout(refreshToken: $token)
+  }
 `;
 
 const LOGIN = /* GraphQL */ `
   mutation Login($input: LoginInput!) {
-    login(input: $input) { tokens { accessToken refreshToken } }
+    login(input: $input) {
+      tokens {
+        accessToken
+        refreshToken
+      }
+    }
   }
 `;
 
 const ME = /* GraphQL */ `
-  query { me { id } }
+  query {
+    me {
+      id
+    }
+  }
 `;
 
 type Pair = { accessToken: string; refreshToken: string };
@@ -188,7 +206,9 @@ describe('refresh, logout and access tokens', () => {
     it('when refresh tokens are issued, then the database holds only their hashes, never the token itself', async () => {
       const user = await registerUser(server.url, 'hashed');
       const rotated = await refreshOk(user.refreshToken);
-      const { rows } = await sql.query<{ row: string }>('SELECT row_to_json(t)::text AS row FROM refresh_tokens t WHERE user_id = $1', [user.id]);
+      const { rows } = await sql.query<{ row: string }>('SELECT row_to_json(t)::text AS row FROM refresh_tokens t WHERE user_id = $1', [
+        user.id,
+      ]);
       expect(rows).toHaveLength(2);
       for (const token of [user.refreshToken, rotated.refreshToken]) {
         for (const { row } of rows) expect(row).not.toContain(token);
@@ -241,7 +261,10 @@ describe('refresh, logout and access tokens', () => {
       ['unsigned (alg none)', () => `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims())}.`],
       ['signed HS512 with the right secret', () => jwt.sign(claims(), TEST_JWT_SECRET, { algorithm: 'HS512' })],
       ['signed HS256 with another secret', () => jwt.sign(claims(), `${TEST_JWT_SECRET}-other`, { algorithm: 'HS256' })],
-      ['signed HS256 but not an access token (typ refresh)', () => jwt.sign({ ...claims(), typ: 'refresh' }, TEST_JWT_SECRET, { algorithm: 'HS256' })],
+      [
+        'signed HS256 but not an access token (typ refresh)',
+        () => jwt.sign({ ...claims(), typ: 'refresh' }, TEST_JWT_SECRET, { algorithm: 'HS256' }),
+      ],
       [
         'with its payload altered after signing',
         () => {
@@ -280,10 +303,16 @@ describe('refresh, logout and access tokens', () => {
 
     it.each<[string, () => string | undefined]>([
       ['a bad token', () => 'not-a-token'],
-      ['a token signed with another secret', () => jwt.sign({ sub: user.id, typ: 'access' }, `${TEST_JWT_SECRET}-other`, { expiresIn: 600 })],
+      [
+        'a token signed with another secret',
+        () => jwt.sign({ sub: user.id, typ: 'access' }, `${TEST_JWT_SECRET}-other`, { expiresIn: 600 }),
+      ],
       [
         'an expired token',
-        () => jwt.sign({ sub: user.id, typ: 'access', iat: nowSeconds() - 960, exp: nowSeconds() - 60 }, TEST_JWT_SECRET, { algorithm: 'HS256' }),
+        () =>
+          jwt.sign({ sub: user.id, typ: 'access', iat: nowSeconds() - 960, exp: nowSeconds() - 60 }, TEST_JWT_SECRET, {
+            algorithm: 'HS256',
+          }),
       ],
       ['no token at all', () => undefined],
     ])('when connecting with %s, then the socket closes with 4403', async (_what, token) => {

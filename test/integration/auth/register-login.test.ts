@@ -10,19 +10,47 @@ import { gql, gqlOk, REGISTER, registerUser, SEND, type GraphQLResponse } from '
 const LOGIN = /* GraphQL */ `
   mutation Login($input: LoginInput!) {
     login(input: $input) {
-      user { id username email }
-      tokens { accessToken refreshToken accessTokenExpiresAt refreshTokenExpiresAt }
+      user {
+        id
+        username
+        email
+      }
+      tokens {
+        accessToken
+        refreshToken
+        accessTokenExpiresAt
+        refreshTokenExpiresAt
+      }
     }
   }
 `;
 
 const ME = /* GraphQL */ `
-  query { me { id username email createdAt } }
+  query {
+    me {
+      id
+      username
+      email
+      createdAt
+    }
+  }
 `;
 
 const HISTORY = /* GraphQL */ `
   query History($c: ID!) {
-    messages(conversationId: $c, last: 10) { edges { node { id content sender { id username email } } } }
+    messages(conversationId: $c, last: 10) {
+      edges {
+        node {
+          id
+          content
+          sender {
+            id
+            username
+            email
+          }
+        }
+      }
+    }
   }
 `;
 
@@ -111,7 +139,9 @@ describe('register and login', () => {
       const asBob = await gqlOk(server.url, HISTORY, { c: conversation }, bob.accessToken);
       expect(asBob.messages.edges.map((e: any) => e.node.sender)).toEqual([{ id: alice.id, username: alice.username, email: null }]);
       const asAlice = await gqlOk(server.url, HISTORY, { c: conversation }, alice.accessToken);
-      expect(asAlice.messages.edges.map((e: any) => e.node.sender)).toEqual([{ id: alice.id, username: alice.username, email: alice.email }]);
+      expect(asAlice.messages.edges.map((e: any) => e.node.sender)).toEqual([
+        { id: alice.id, username: alice.username, email: alice.email },
+      ]);
     });
 
     it('when an email is registered again differing only in case and spaces, then it answers CONFLICT on email', async () => {

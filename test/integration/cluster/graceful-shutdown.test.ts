@@ -27,21 +27,23 @@ describe('SIGTERM', () => {
 
     // Sends over the already open socket; SIGTERM as soon as the first is answered.
     const firstAnswered = createDeferred<void>();
-    const sends = Array.from({ length: 20 }, (_, i) =>
-      new Promise<{ data?: any; errors?: any[] }>((resolve) => {
-        const result: { data?: any; errors?: any[] } = {};
-        aliceSocket.subscribe(
-          { query: SEND, variables: { input: { recipientId: bob.id, content: `m${i}`, clientMessageId: randomUUID() } } },
-          {
-            next: (value) => {
-              Object.assign(result, value);
-              if (value.data) firstAnswered.resolve();
+    const sends = Array.from(
+      { length: 20 },
+      (_, i) =>
+        new Promise<{ data?: any; errors?: any[] }>((resolve) => {
+          const result: { data?: any; errors?: any[] } = {};
+          aliceSocket.subscribe(
+            { query: SEND, variables: { input: { recipientId: bob.id, content: `m${i}`, clientMessageId: randomUUID() } } },
+            {
+              next: (value) => {
+                Object.assign(result, value);
+                if (value.data) firstAnswered.resolve();
+              },
+              error: (error) => resolve({ errors: Array.isArray(error) ? error : [error] }),
+              complete: () => resolve(result),
             },
-            error: (error) => resolve({ errors: Array.isArray(error) ? error : [error] }),
-            complete: () => resolve(result),
-          },
-        );
-      }),
+          );
+        }),
     );
     await firstAnswered.promise;
     const exit = server.kill('SIGTERM');

@@ -55,7 +55,12 @@ describeRedis('a worker killed with SIGKILL mid-batch', () => {
       const committedBeforeRecovery = Number((await pool.query('SELECT count(*) FROM messages')).rows[0].count);
       expect(committedBeforeRecovery).toBeGreaterThan(0); // B did commit before it died
 
-      c = await startTestApp({ databaseUrl: db.url, redisUrl: redis.REDIS_URL, redisPrefix: redis.REDIS_KEY_PREFIX, env: { WORKER_CLAIM_IDLE: '1s' } });
+      c = await startTestApp({
+        databaseUrl: db.url,
+        redisUrl: redis.REDIS_URL,
+        redisPrefix: redis.REDIS_KEY_PREFIX,
+        env: { WORKER_CLAIM_IDLE: '1s' },
+      });
       const answers = (await Promise.all(sends)).map((r) => r.sendMessage);
 
       const rows = (await pool.query('SELECT id, seq FROM messages ORDER BY seq')).rows;

@@ -38,7 +38,10 @@ async function addMigration(dir: string, name: string, sql: string): Promise<voi
 
 async function migrationNames(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 async function query<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
@@ -67,14 +70,21 @@ describe('migrate', () => {
     expect(tables.map((t) => t.table_name)).toEqual(
       expect.arrayContaining(['_prisma_migrations', 'conversation_members', 'conversations', 'messages', 'refresh_tokens', 'users']),
     );
-    const rows = await query<{ id: string; migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null; logs: string | null; applied_steps_count: number }>(
-      url,
-      'SELECT * FROM "_prisma_migrations" ORDER BY migration_name',
-    );
+    const rows = await query<{
+      id: string;
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      rolled_back_at: Date | null;
+      logs: string | null;
+      applied_steps_count: number;
+    }>(url, 'SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
     const expected = await Promise.all(
       names.map(async (name) => ({
         migration_name: name,
-        checksum: createHash('sha256').update(await readFile(path.join(repoMigrations, name, 'migration.sql'))).digest('hex'),
+        checksum: createHash('sha256')
+          .update(await readFile(path.join(repoMigrations, name, 'migration.sql')))
+          .digest('hex'),
       })),
     );
     expect(rows.map(({ migration_name, checksum }) => ({ migration_name, checksum }))).toEqual(expected);
@@ -144,7 +154,9 @@ describe('migrate', () => {
 
     await appendFile(path.join(dir, first!, 'migration.sql'), '\n-- an afterthought\n');
 
-    await expect(migrate(url, logger, { migrationsDir: dir })).rejects.toThrow(new RegExp(`migration ${first} was edited after it was applied`));
+    await expect(migrate(url, logger, { migrationsDir: dir })).rejects.toThrow(
+      new RegExp(`migration ${first} was edited after it was applied`),
+    );
   });
 
   it('when an applied migration only changed line endings, then it is not an edit', async () => {
@@ -163,9 +175,14 @@ describe('migrate', () => {
     const url = await emptyDatabase();
     const dir = await copyOfMigrations();
     await migrate(url, logger, { migrationsDir: dir });
-    await query(url, `INSERT INTO "_prisma_migrations" (id, checksum, migration_name) VALUES ('00000000-0000-4000-8000-000000000000', 'x', '29991231000000_broken')`);
+    await query(
+      url,
+      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name) VALUES ('00000000-0000-4000-8000-000000000000', 'x', '29991231000000_broken')`,
+    );
 
-    await expect(migrate(url, logger, { migrationsDir: dir })).rejects.toThrow(/29991231000000_broken is recorded as failed.*migrate resolve/s);
+    await expect(migrate(url, logger, { migrationsDir: dir })).rejects.toThrow(
+      /29991231000000_broken is recorded as failed.*migrate resolve/s,
+    );
   });
 
   it('when a migration fails, then it is rolled back, not recorded, and the error gives its name and line', async () => {

@@ -79,7 +79,9 @@ async function expectedColumns(): Promise<string[]> {
   const blocks = parseSchema(await readFile(new URL('../../../prisma/schema.prisma', import.meta.url), 'utf8'));
   const { models } = getDatamodel().datamodel;
   const parsedModels = [...blocks].filter(([, block]) => block.kind === 'model').map(([name]) => name);
-  expect(Object.keys(models).sort(), 'models in the generated data model vs schema.prisma: run `npm run postinstall`?').toEqual(parsedModels.sort());
+  expect(Object.keys(models).sort(), 'models in the generated data model vs schema.prisma: run `npm run postinstall`?').toEqual(
+    parsedModels.sort(),
+  );
 
   const columns: string[] = [];
   for (const [modelName, model] of Object.entries(models)) {
@@ -93,11 +95,13 @@ async function expectedColumns(): Promise<string[]> {
         type = `USER-DEFINED(${blocks.get(field.type)?.dbName ?? field.type})`;
       } else if (attrs.nativeType) {
         const native = NATIVE_TYPES[attrs.nativeType];
-        if (!native) throw new Error(`@db.${attrs.nativeType} (${modelName}.${field.name}) is not in NATIVE_TYPES: add its PostgreSQL type`);
+        if (!native)
+          throw new Error(`@db.${attrs.nativeType} (${modelName}.${field.name}) is not in NATIVE_TYPES: add its PostgreSQL type`);
         type = native.startsWith('timestamp') ? `${native}(${attrs.nativeArgs || '6'})` : native;
       } else {
         const fallback = DEFAULT_TYPES[field.type];
-        if (!fallback) throw new Error(`Prisma type ${field.type} (${modelName}.${field.name}) is not in DEFAULT_TYPES: add its PostgreSQL type`);
+        if (!fallback)
+          throw new Error(`Prisma type ${field.type} (${modelName}.${field.name}) is not in DEFAULT_TYPES: add its PostgreSQL type`);
         type = fallback;
       }
       if (field.isList) type = `ARRAY(${type})`;

@@ -52,13 +52,31 @@ async function startEmbedded(dataDir: string): Promise<Running> {
 
 const LOGIN = /* GraphQL */ `
   mutation Login($input: LoginInput!) {
-    login(input: $input) { user { id } tokens { accessToken } }
+    login(input: $input) {
+      user {
+        id
+      }
+      tokens {
+        accessToken
+      }
+    }
   }
 `;
 
 const HISTORY = /* GraphQL */ `
   query History($conversationId: ID!) {
-    messages(conversationId: $conversationId, last: 10) { edges { node { id seq content sender { id } } } }
+    messages(conversationId: $conversationId, last: 10) {
+      edges {
+        node {
+          id
+          seq
+          content
+          sender {
+            id
+          }
+        }
+      }
+    }
   }
 `;
 
@@ -72,8 +90,9 @@ describe('embedded PostgreSQL mode', () => {
       const first = await startEmbedded(dataDir);
       expect(first.deps.databaseUrl).toMatch(/^postgresql:\/\/.*@127\.0\.0\.1:\d+\//);
       const [alice, bob] = await Promise.all([registerUser(first.url, 'alice'), registerUser(first.url, 'bob')]);
-      const sent = (await gqlOk(first.url, SEND, { input: { recipientId: bob.id, content: 'still here after a restart?' } }, alice.accessToken))
-        .sendMessage;
+      const sent = (
+        await gqlOk(first.url, SEND, { input: { recipientId: bob.id, content: 'still here after a restart?' } }, alice.accessToken)
+      ).sendMessage;
       expect(sent.seq).toBe(1);
       await first.stop();
 

@@ -8,8 +8,23 @@ import { errorCode, gql, gqlOk, registerUser, SEND, type TestUser } from '../../
 const HISTORY = /* GraphQL */ `
   query History($conversationId: ID!, $first: Int, $after: String, $last: Int, $before: String) {
     messages(conversationId: $conversationId, first: $first, after: $after, last: $last, before: $before) {
-      edges { cursor node { id seq content sender { id } } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          id
+          seq
+          content
+          sender {
+            id
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;
@@ -34,7 +49,11 @@ describe('message history', () => {
     // 105 messages from the two members of one conversation exceed the per-sender send burst;
     // the rate limiter is not what this file is about.
     server = await startTestApp({ databaseUrl: db.url, env: { SEND_RATE_PER_SECOND: '0' } });
-    [alice, bob, carol] = await Promise.all([registerUser(server.url, 'alice'), registerUser(server.url, 'bob'), registerUser(server.url, 'carol')]);
+    [alice, bob, carol] = await Promise.all([
+      registerUser(server.url, 'alice'),
+      registerUser(server.url, 'bob'),
+      registerUser(server.url, 'carol'),
+    ]);
     for (let i = 1; i <= 25; i += 1) {
       const [from, to] = i % 2 === 1 ? [alice, bob] : [bob, alice];
       const sent = await gqlOk(server.url, SEND, { input: { recipientId: to.id, content: `message ${i}` } }, from.accessToken);
@@ -64,7 +83,12 @@ describe('message history', () => {
     expect(one.edges.map((e) => e.node.content)).toEqual(range(1, 10).map((i) => `message ${i}`));
     expect(one.edges[0]!.node.sender.id).toBe(alice.id);
     expect(one.edges[1]!.node.sender.id).toBe(bob.id);
-    expect(one.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, startCursor: one.edges[0]!.cursor, endCursor: one.edges[9]!.cursor });
+    expect(one.pageInfo).toMatchObject({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: one.edges[0]!.cursor,
+      endCursor: one.edges[9]!.cursor,
+    });
 
     const two = await page(bob, { first: 10, after: one.pageInfo.endCursor! });
     expect(seqs(two)).toEqual(range(11, 20));
@@ -88,7 +112,11 @@ describe('message history', () => {
   it('when paging backward with last: 10 and before, then the newest 10 come first, each page oldest-first', async () => {
     const newest = await page(alice, { last: 10 });
     expect(seqs(newest)).toEqual(range(16, 25));
-    expect(newest.pageInfo).toMatchObject({ hasPreviousPage: true, startCursor: newest.edges[0]!.cursor, endCursor: newest.edges[9]!.cursor });
+    expect(newest.pageInfo).toMatchObject({
+      hasPreviousPage: true,
+      startCursor: newest.edges[0]!.cursor,
+      endCursor: newest.edges[9]!.cursor,
+    });
 
     const older = await page(alice, { last: 10, before: newest.pageInfo.startCursor! });
     expect(seqs(older)).toEqual(range(6, 15));
@@ -158,7 +186,10 @@ describe('message history', () => {
     ['base64 of something else', Buffer.from('hello world').toString('base64')],
     ['a cursor of the wrong shape', Buffer.from('GPC:T:["S:x"]').toString('base64')],
     ['a well-formed cursor whose conversation id is not a uuid', Buffer.from('GPC:T:["S:not-a-uuid","N:3"]').toString('base64')],
-    ['a well-formed cursor whose seq is not a number', Buffer.from('GPC:T:["S:00000000-0000-4000-8000-000000000000","S:three"]').toString('base64')],
+    [
+      'a well-formed cursor whose seq is not a number',
+      Buffer.from('GPC:T:["S:00000000-0000-4000-8000-000000000000","S:three"]').toString('base64'),
+    ],
   ])('when the cursor is %s, then BAD_USER_INPUT', async (_label, cursor) => {
     const forward = await history(alice, { first: 10, after: cursor });
     expect(errorCode(forward), JSON.stringify(forward.errors)).toBe('BAD_USER_INPUT');

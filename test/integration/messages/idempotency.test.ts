@@ -11,7 +11,15 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/database.js
 import { waitFor } from '../../helpers/deferred.js';
 import { collect, connectWs, gqlOk, MESSAGE_RECEIVED, registerUser, SEND, type TestUser } from '../../helpers/graphql.js';
 
-type Sent = { id: string; conversationId: string; seq: number; content: string; clientMessageId: string | null; createdAt: string; sender: { id: string } };
+type Sent = {
+  id: string;
+  conversationId: string;
+  seq: number;
+  content: string;
+  clientMessageId: string | null;
+  createdAt: string;
+  sender: { id: string };
+};
 
 describe('idempotent sendMessage (same sender, same clientMessageId)', () => {
   let db: TestDatabase;
@@ -49,7 +57,9 @@ describe('idempotent sendMessage (same sender, same clientMessageId)', () => {
     clients.push(client);
     const before = server.app.services.feeds.listenerCount(user.id);
     const feed = collect<{ messageReceived: Sent }>(client, MESSAGE_RECEIVED);
-    await waitFor(() => server.app.services.feeds.listenerCount(user.id) === before + 1, { description: `${user.username}'s subscription to be live` });
+    await waitFor(() => server.app.services.feeds.listenerCount(user.id) === before + 1, {
+      description: `${user.username}'s subscription to be live`,
+    });
     return feed;
   }
 
@@ -83,7 +93,9 @@ describe('idempotent sendMessage (same sender, same clientMessageId)', () => {
     const aliceFeed = await liveFeed(alice);
     const clientMessageId = randomUUID();
 
-    const answers = await Promise.all(Array.from({ length: 5 }, () => sendOk(alice, { conversationId, content: 'double tap', clientMessageId })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => sendOk(alice, { conversationId, content: 'double tap', clientMessageId })),
+    );
 
     for (const answer of answers) expect(answer).toEqual(answers[0]);
     expect(answers[0]).toMatchObject({ seq: 2, content: 'double tap', clientMessageId });

@@ -24,7 +24,11 @@ describe('sendMessage', () => {
     sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
     server = await startTestApp({ databaseUrl: db.url });
-    [alice, bob, carol] = await Promise.all([registerUser(server.url, 'alice'), registerUser(server.url, 'bob'), registerUser(server.url, 'carol')]);
+    [alice, bob, carol] = await Promise.all([
+      registerUser(server.url, 'alice'),
+      registerUser(server.url, 'bob'),
+      registerUser(server.url, 'carol'),
+    ]);
     aliceBob = (await sendOk(alice, { recipientId: bob.id, content: 'first' })).conversationId;
   });
   afterAll(async () => {
@@ -93,7 +97,9 @@ describe('sendMessage', () => {
       expect(sent.content).toBe('hello  there');
       const padded = await sendOk(alice, { conversationId: aliceBob, content: `  ${'y'.repeat(4000)}\n` });
       expect(padded.content).toBe('y'.repeat(4000));
-      const { rows } = await sql.query<{ content: string }>('SELECT content FROM messages WHERE id = ANY($1::uuid[]) ORDER BY seq', [[sent.id, padded.id]]);
+      const { rows } = await sql.query<{ content: string }>('SELECT content FROM messages WHERE id = ANY($1::uuid[]) ORDER BY seq', [
+        [sent.id, padded.id],
+      ]);
       expect(rows.map((r) => r.content)).toEqual(['hello  there', 'y'.repeat(4000)]);
     });
 
@@ -142,12 +148,21 @@ describe('sendMessage', () => {
       const sent: Sent[] = [];
       for (const content of ['one', 'two', 'three']) sent.push(await sendOk(dave, { recipientId: erin.id, content }));
 
-      expect(sent.map((m) => [m.seq, m.content])).toEqual([[1, 'one'], [2, 'two'], [3, 'three']]);
-      expect(new Set(sent.map((m) => m.conversationId)).size).toBe(1);
-      const { rows } = await sql.query<{ seq: number; content: string }>('SELECT seq, content FROM messages WHERE conversation_id = $1 ORDER BY seq', [
-        sent[0]!.conversationId,
+      expect(sent.map((m) => [m.seq, m.content])).toEqual([
+        [1, 'one'],
+        [2, 'two'],
+        [3, 'three'],
       ]);
-      expect(rows).toEqual([{ seq: 1, content: 'one' }, { seq: 2, content: 'two' }, { seq: 3, content: 'three' }]);
+      expect(new Set(sent.map((m) => m.conversationId)).size).toBe(1);
+      const { rows } = await sql.query<{ seq: number; content: string }>(
+        'SELECT seq, content FROM messages WHERE conversation_id = $1 ORDER BY seq',
+        [sent[0]!.conversationId],
+      );
+      expect(rows).toEqual([
+        { seq: 1, content: 'one' },
+        { seq: 2, content: 'two' },
+        { seq: 3, content: 'three' },
+      ]);
     });
 
     // The race is between first sends that both miss the conversation and both try to create it;
@@ -177,11 +192,14 @@ describe('sendMessage', () => {
             [a.id, b.id],
           );
           expect(conversations.rows).toEqual([{ id: [...conversationIds][0], kind: 'DIRECT', last_seq: 10 }]);
-          const members = await sql.query<{ user_id: string }>('SELECT user_id FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id', [
+          const members = await sql.query<{ user_id: string }>(
+            'SELECT user_id FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id',
+            [conversations.rows[0]!.id],
+          );
+          expect(members.rows.map((r) => r.user_id)).toEqual([a.id, b.id].sort());
+          const stored = await sql.query<{ seq: number }>('SELECT seq FROM messages WHERE conversation_id = $1 ORDER BY seq', [
             conversations.rows[0]!.id,
           ]);
-          expect(members.rows.map((r) => r.user_id)).toEqual([a.id, b.id].sort());
-          const stored = await sql.query<{ seq: number }>('SELECT seq FROM messages WHERE conversation_id = $1 ORDER BY seq', [conversations.rows[0]!.id]);
           expect(stored.rows.map((r) => r.seq)).toEqual(range(1, 10));
         }),
       );
@@ -196,7 +214,9 @@ describe('sendMessage', () => {
       );
 
       expect(sent.map((m) => m.seq).sort((x, y) => x - y)).toEqual(range(2, 60));
-      const stored = await sql.query<{ seq: number; id: string }>('SELECT seq, id FROM messages WHERE conversation_id = $1 ORDER BY seq', [conversationId]);
+      const stored = await sql.query<{ seq: number; id: string }>('SELECT seq, id FROM messages WHERE conversation_id = $1 ORDER BY seq', [
+        conversationId,
+      ]);
       expect(stored.rows.map((r) => r.seq)).toEqual(range(1, 60));
       const answeredSeq = new Map(sent.map((m) => [m.id, m.seq]));
       for (const row of stored.rows.slice(1)) expect(answeredSeq.get(row.id)).toBe(row.seq);

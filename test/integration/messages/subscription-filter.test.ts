@@ -32,7 +32,11 @@ describe('messageReceived with a conversationId', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     server = await startTestApp({ databaseUrl: db.url });
-    [alice, bob, carol] = await Promise.all([registerUser(server.url, 'alice'), registerUser(server.url, 'bob'), registerUser(server.url, 'carol')]);
+    [alice, bob, carol] = await Promise.all([
+      registerUser(server.url, 'alice'),
+      registerUser(server.url, 'bob'),
+      registerUser(server.url, 'carol'),
+    ]);
     aliceBob = (await send(alice, { recipientId: bob.id, content: 'hi bob' })).conversationId;
     aliceCarol = (await send(alice, { recipientId: carol.id, content: 'hi carol' })).conversationId;
   });
@@ -56,7 +60,9 @@ describe('messageReceived with a conversationId', () => {
   async function subscribe(client: Client, user: TestUser, conversationId?: string): Promise<Feed> {
     const before = server.app.services.feeds.listenerCount(user.id);
     const feed = collect<Received>(client, MESSAGE_RECEIVED, conversationId ? { conversationId } : {});
-    await waitFor(() => server.app.services.feeds.listenerCount(user.id) === before + 1, { description: `${user.username}'s subscription to be live` });
+    await waitFor(() => server.app.services.feeds.listenerCount(user.id) === before + 1, {
+      description: `${user.username}'s subscription to be live`,
+    });
     return feed;
   }
 

@@ -9,7 +9,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { waitFor } from '../../helpers/deferred.js';
-import { collect, connectWs, errorCode, gql, gqlOk, MESSAGE_RECEIVED, registerUser, SEND, type GraphQLResponse, type TestUser } from '../../helpers/graphql.js';
+import {
+  collect,
+  connectWs,
+  errorCode,
+  gql,
+  gqlOk,
+  MESSAGE_RECEIVED,
+  registerUser,
+  SEND,
+  type GraphQLResponse,
+  type TestUser,
+} from '../../helpers/graphql.js';
 import { describeRedis, redisUrlForTests, uniqueRedisPrefix } from '../../helpers/redis.js';
 
 type Sent = { id: string; conversationId: string; seq: number; content: string; clientMessageId: string | null };
@@ -43,7 +54,9 @@ async function liveFeed(server: TestApp, user: TestUser) {
   const client: Client = await connectWs(server.wsUrl, user.accessToken);
   cleanups.push(async () => client.dispose());
   const feed = collect<{ messageReceived: Sent }>(client, MESSAGE_RECEIVED);
-  await waitFor(() => server.app.services.feeds.listenerCount(user.id) === 1, { description: `${user.username}'s subscription to be live` });
+  await waitFor(() => server.app.services.feeds.listenerCount(user.id) === 1, {
+    description: `${user.username}'s subscription to be live`,
+  });
   return feed;
 }
 
@@ -54,7 +67,12 @@ const sendOk = async (server: TestApp, user: TestUser, input: Record<string, unk
   (await gqlOk<{ sendMessage: Sent }>(server.url, SEND, { input }, user.accessToken)).sendMessage;
 
 const rowsWith = async (senderId: string, clientMessageId: string) =>
-  (await sql.query<{ id: string; seq: number }>('SELECT id, seq FROM messages WHERE sender_id = $1 AND client_message_id = $2', [senderId, clientMessageId])).rows;
+  (
+    await sql.query<{ id: string; seq: number }>('SELECT id, seq FROM messages WHERE sender_id = $1 AND client_message_id = $2', [
+      senderId,
+      clientMessageId,
+    ])
+  ).rows;
 
 /** Asserts the answer is UNAVAILABLE, in about SEND_TIMEOUT, telling the client a retry is safe. */
 async function expectUnavailable(request: () => Promise<GraphQLResponse<{ sendMessage: Sent }>>) {
@@ -103,7 +121,9 @@ describe('sendMessage when the commit is not confirmed in time (in-process strea
     const stalled = await start({ worker: false, env: { SEND_TIMEOUT: `${SEND_TIMEOUT_MS}ms` } });
     const [alice, bob] = await Promise.all([registerUser(stalled.url, 'alice'), registerUser(stalled.url, 'bob')]);
 
-    const error = await expectUnavailable(() => send(stalled, alice, { recipientId: bob.id, content: 'hello?', clientMessageId: randomUUID() }));
+    const error = await expectUnavailable(() =>
+      send(stalled, alice, { recipientId: bob.id, content: 'hello?', clientMessageId: randomUUID() }),
+    );
     expect(error.message).toContain(`${SEND_TIMEOUT_MS} ms`);
     expect(error.message).not.toMatch(/\b0 s\b/);
   });
@@ -152,10 +172,13 @@ describeRedis('sendMessage when the commit is not confirmed in time (Redis strea
     expect(await rowsWith(alice.id, clientMessageId)).toEqual([]);
 
     const b = await start({ redisUrl, redisPrefix });
-    const [stored] = await waitFor(async () => {
-      const rows = await rowsWith(alice.id, clientMessageId);
-      return rows.length > 0 ? rows : undefined;
-    }, { description: 'B’s worker to commit the entry A appended', timeoutMs: 10_000 });
+    const [stored] = await waitFor(
+      async () => {
+        const rows = await rowsWith(alice.id, clientMessageId);
+        return rows.length > 0 ? rows : undefined;
+      },
+      { description: 'B’s worker to commit the entry A appended', timeoutMs: 10_000 },
+    );
     expect(stored!.seq).toBe(1);
     await bobFeed.until(1);
     expect(bobFeed.events.map((e) => e.messageReceived.id)).toEqual([stored!.id]);
@@ -185,10 +208,13 @@ describeRedis('sendMessage when the commit is not confirmed in time (Redis strea
 
     // Two entries with the same (sender, clientMessageId) now wait in the stream.
     const b = await start({ redisUrl, redisPrefix });
-    const [stored] = await waitFor(async () => {
-      const rows = await rowsWith(alice.id, clientMessageId);
-      return rows.length > 0 ? rows : undefined;
-    }, { description: 'B’s worker to commit the entries A appended', timeoutMs: 10_000 });
+    const [stored] = await waitFor(
+      async () => {
+        const rows = await rowsWith(alice.id, clientMessageId);
+        return rows.length > 0 ? rows : undefined;
+      },
+      { description: 'B’s worker to commit the entries A appended', timeoutMs: 10_000 },
+    );
 
     const retried = await sendOk(a, alice, input);
     expect(retried).toMatchObject({ id: stored!.id, seq: 1 });

@@ -23,13 +23,19 @@ describe('commitMessages against PostgreSQL', () => {
   const user = async (name: string) => {
     const id = randomUUID();
     const unique = `${name}-${id.slice(0, 8)}`;
-    await pool.query('INSERT INTO users (id, email, username, password_hash) VALUES ($1, $2, $3, $4)', [id, `${unique}@example.test`, unique, 'x']);
+    await pool.query('INSERT INTO users (id, email, username, password_hash) VALUES ($1, $2, $3, $4)', [
+      id,
+      `${unique}@example.test`,
+      unique,
+      'x',
+    ]);
     return id;
   };
   const conversation = async (...memberIds: string[]) => {
     const id = randomUUID();
     await pool.query(`INSERT INTO conversations (id, kind, title) VALUES ($1, 'GROUP', 'test')`, [id]);
-    for (const memberId of memberIds) await pool.query('INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)', [id, memberId]);
+    for (const memberId of memberIds)
+      await pool.query('INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)', [id, memberId]);
     return id;
   };
   const request = (conversationId: string, senderId: string, content: string, clientMessageId: string | null = null): SendRequest => ({
@@ -42,7 +48,12 @@ describe('commitMessages against PostgreSQL', () => {
     sentAt: Date.now(),
   });
   const rows = async (conversationId: string) =>
-    (await pool.query<{ id: string; seq: number; content: string }>('SELECT id, seq, content FROM messages WHERE conversation_id = $1 ORDER BY seq', [conversationId])).rows;
+    (
+      await pool.query<{ id: string; seq: number; content: string }>(
+        'SELECT id, seq, content FROM messages WHERE conversation_id = $1 ORDER BY seq',
+        [conversationId],
+      )
+    ).rows;
   const lastSeq = async (conversationId: string) =>
     (await pool.query<{ last_seq: number }>('SELECT last_seq FROM conversations WHERE id = $1', [conversationId])).rows[0]?.last_seq;
   const summary = (results: CommitResult[]) =>
@@ -52,7 +63,13 @@ describe('commitMessages against PostgreSQL', () => {
     const [alice, bob, carol] = [await user('alice'), await user('bob'), await user('carol')];
     const ab = await conversation(alice, bob);
     const ac = await conversation(alice, carol);
-    const batch = [request(ab, alice, 'ab 1'), request(ac, alice, 'ac 1'), request(ab, bob, 'ab 2'), request(ac, carol, 'ac 2'), request(ab, alice, 'ab 3')];
+    const batch = [
+      request(ab, alice, 'ab 1'),
+      request(ac, alice, 'ac 1'),
+      request(ab, bob, 'ab 2'),
+      request(ac, carol, 'ac 2'),
+      request(ab, alice, 'ab 3'),
+    ];
 
     const results = await commitMessages(pool, batch);
 
@@ -88,7 +105,9 @@ describe('commitMessages against PostgreSQL', () => {
     const again = await commitMessages(pool, batch);
 
     expect(again.map((r) => r.kind)).toEqual(['redelivered', 'redelivered']);
-    expect(again.map((r) => (r.kind === 'rejected' ? undefined : r.message))).toEqual(first.map((r) => (r.kind === 'rejected' ? undefined : r.message)));
+    expect(again.map((r) => (r.kind === 'rejected' ? undefined : r.message))).toEqual(
+      first.map((r) => (r.kind === 'rejected' ? undefined : r.message)),
+    );
     expect(again[0]).toMatchObject({ memberIds: expect.arrayContaining([alice, bob]) });
     expect(await rows(ab)).toHaveLength(2);
     expect(await lastSeq(ab)).toBe(2);
@@ -99,7 +118,10 @@ describe('commitMessages against PostgreSQL', () => {
     const ab = await conversation(alice, bob);
     const [original] = await commitMessages(pool, [request(ab, alice, 'hello', 'retry-me')]);
 
-    const [retry, otherSender] = await commitMessages(pool, [request(ab, alice, 'hello (retried)', 'retry-me'), request(ab, bob, 'mine', 'retry-me')]);
+    const [retry, otherSender] = await commitMessages(pool, [
+      request(ab, alice, 'hello (retried)', 'retry-me'),
+      request(ab, bob, 'mine', 'retry-me'),
+    ]);
 
     expect(retry).toEqual({ kind: 'duplicate', message: (original as Extract<CommitResult, { kind: 'new' }>).message });
     // The key is (sender, clientMessageId): another sender's same id is another message.
@@ -198,12 +220,18 @@ describe('commitMessages against PostgreSQL', () => {
     const one = request(ab, alice, 'hello', 'raced');
     const other = request(ab, alice, 'hello', 'raced');
 
-    const [[a], [b]] = (await contending(ab, [() => commitMessages(pool, [one]), () => commitMessages(pool, [other])])) as [CommitResult[], CommitResult[]];
+    const [[a], [b]] = (await contending(ab, [() => commitMessages(pool, [one]), () => commitMessages(pool, [other])])) as [
+      CommitResult[],
+      CommitResult[],
+    ];
 
     const results = [a!, b!];
     const stored = results.find((r) => r.kind === 'new');
     expect(results.map((r) => r.kind).toSorted()).toEqual(['duplicate', 'new']);
-    expect(results.find((r) => r.kind === 'duplicate')).toEqual({ kind: 'duplicate', message: stored!.kind === 'new' ? stored!.message : undefined });
+    expect(results.find((r) => r.kind === 'duplicate')).toEqual({
+      kind: 'duplicate',
+      message: stored!.kind === 'new' ? stored!.message : undefined,
+    });
     expect(await rows(ab)).toHaveLength(1);
   });
 });

@@ -36,7 +36,12 @@ describe('when PostgreSQL goes away and comes back', () => {
     await waitFor(() => server.app.services.feeds.listenerCount(bob.id) === 1);
 
     await proxy.cut();
-    const refused = await gql(server.url, SEND, { input: { conversationId, content: 'refused', clientMessageId: randomUUID() } }, alice.accessToken);
+    const refused = await gql(
+      server.url,
+      SEND,
+      { input: { conversationId, content: 'refused', clientMessageId: randomUUID() } },
+      alice.accessToken,
+    );
     expect(errorCode(refused)).toBe('UNAVAILABLE');
     expect(refused.errors![0]!.message).toMatch(/database/i);
 
@@ -53,7 +58,9 @@ describe('when PostgreSQL goes away and comes back', () => {
     for (const request of queued) await server.deps.stream.append(encodeSendRequest(request));
     // The retry count past the dead-letter threshold is proven in stream-consumer.test.ts; here the
     // point is a real outage of some length, with the worker failing and backing off through it.
-    await waitFor(async () => (await server.deps.stream.stats()).pending === queued.length, { description: 'queued entries handed out and failing' });
+    await waitFor(async () => (await server.deps.stream.stats()).pending === queued.length, {
+      description: 'queued entries handed out and failing',
+    });
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the outage has to last: this wait is the scenario, not a sync
     expect(await metricValue(server, 'chat_stream_dead_lettered_total')).toBe(0);
 

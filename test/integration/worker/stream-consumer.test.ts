@@ -1,7 +1,12 @@
 import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageStream, StreamEntry } from '../../../src/modules/realtime/stream.js';
-import { startStreamConsumer, type BatchOutcome, type StreamConsumer, type StreamConsumerOptions } from '../../../src/modules/worker/stream-consumer.js';
+import {
+  startStreamConsumer,
+  type BatchOutcome,
+  type StreamConsumer,
+  type StreamConsumerOptions,
+} from '../../../src/modules/worker/stream-consumer.js';
 import { memoryStreamUnderTest, redisStreamUnderTest, type StreamUnderTest } from '../../contract/stream.contract.js';
 import { createDeferred, waitFor } from '../../helpers/deferred.js';
 import { describeRedis } from '../../helpers/redis.js';
@@ -104,7 +109,12 @@ function consumerSuite(engine: string, makeStream: () => Promise<StreamUnderTest
       const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
       const handler = recordingHandler(() => (away ? outage : 'done'));
 
-      start({ handleBatch: handler.handleBatch, claimIdleMs: 20, maxBackoffMs: 20, isTransient: (e) => (e as { code?: string }).code === 'ECONNREFUSED' });
+      start({
+        handleBatch: handler.handleBatch,
+        claimIdleMs: 20,
+        maxBackoffMs: 20,
+        isTransient: (e) => (e as { code?: string }).code === 'ECONNREFUSED',
+      });
 
       await waitFor(() => handler.timesSeen('during-outage').length > 6, { description: 'more failed attempts than maxDeliveries (3)' });
       expect(await subject.deadLetters()).toEqual([]);
@@ -160,8 +170,16 @@ function consumerSuite(engine: string, makeStream: () => Promise<StreamUnderTest
       await waitFor(() => batches.length === 2, { description: 'a retry' });
       await untilSettled();
       expect(batches).toEqual([
-        [['a', 1], ['b', 1], ['c', 1]],
-        [['a', 2], ['b', 2], ['c', 2]],
+        [
+          ['a', 1],
+          ['b', 1],
+          ['c', 1],
+        ],
+        [
+          ['a', 2],
+          ['b', 2],
+          ['c', 2],
+        ],
       ]);
       expect(pendingAtRetry).toBe(3);
       expect(await subject.deadLetters()).toEqual([]);
@@ -239,7 +257,13 @@ describeRedis('on Redis', () => {
     try {
       // Every command on a key of the wrong type fails, as they do while Redis is loading or read-only.
       await subject.redis.set(subject.key, 'not a stream');
-      consumer = startStreamConsumer({ stream: subject.stream, consumer: 'live', logger: log.logger, blockMs: 200, handleBatch: async () => ({ done: [], failed: new Map() }) });
+      consumer = startStreamConsumer({
+        stream: subject.stream,
+        consumer: 'live',
+        logger: log.logger,
+        blockMs: 200,
+        handleBatch: async () => ({ done: [], failed: new Map() }),
+      });
       // Backoff doubles from 100 ms: by now the consumer is in a 1.6 s wait.
       await waitFor(() => log.lines.some((l) => (l.retryInMs ?? 0) >= 1_600), { description: 'a 1.6 s backoff' });
 
