@@ -29,9 +29,9 @@ export type TestAppOptions = {
   worker?: boolean;
 };
 
-export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'chat-test-'));
-  const config = loadConfig({
+/** The environment every test server starts from (in process or as a child process). */
+export function testServerEnv(dataDir: string): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     SERVER_PORT: '0',
     HOST: '127.0.0.1',
@@ -42,6 +42,13 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: dataDir,
+  };
+}
+
+export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'chat-test-'));
+  const config = loadConfig({
+    ...testServerEnv(dataDir),
     DATABASE_URL: options.databaseUrl,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: options.redisPrefix ?? 'test:' } : {}),
     ...options.env,

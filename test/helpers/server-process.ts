@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { TEST_JWT_SECRET } from './app.js';
+import { testServerEnv } from './app.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,15 +26,8 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
     cwd: root,
     env: {
       PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      SERVER_PORT: '0',
-      HOST: '127.0.0.1',
-      BCRYPT_COST: '4',
-      SEND_RATE_PER_SECOND: '0',
-      LOGIN_ATTEMPTS_PER_MINUTE: '0',
-      LOG_LEVEL: 'info',
-      JWT_SECRET: TEST_JWT_SECRET,
-      DATA_DIR: dataDir,
+      ...testServerEnv(dataDir),
+      LOG_LEVEL: 'info', // the ready line (with the URL) is an info log
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
