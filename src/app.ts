@@ -1,49 +1,16 @@
 // How it is served: yoga over HTTP and graphql-ws on one server, the stream worker beside them.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga } from 'graphql-yoga';
 import type { Deps } from './deps.js';
-import type { AppError } from './errors.js';
-import type { GraphQLContext, Services } from './graphql/context.js';
-import { maskError } from './graphql/errors.js';
-import { schema } from './graphql/schema.js';
-import { attachWebSocketServer, type SocketExtra } from './graphql/ws-server.js';
+import type { Services } from './graphql/context.js';
+import { attachWebSocketServer } from './graphql/ws-server.js';
+import { createGraphQLServer, GRAPHQL_PATH } from './graphql/yoga.js';
 import { rejectOversizedBody } from './http/body-limit.js';
 import { createHealthRoutes } from './http/health.js';
 import { createWorkTracker } from './infra/work-tracker.js';
-import { createLogin } from './modules/auth/login.js';
-import { bearerToken, createTokenService } from './modules/auth/tokens.js';
-import { createCommitWaiter } from './modules/messages/commit-waiter.js';
-import { createSendAccess } from './modules/conversations/send-access.js';
-import { createInFlight } from './modules/messages/in-flight.js';
-import { createLiveFeeds } from './modules/messages/live-feeds.js';
-import { createMessagePersister } from './modules/worker/message-persister.js';
-import { startStreamConsumer, type StreamConsumer } from './modules/worker/stream-consumer.js';
-import { isTransientError } from './infra/transient-errors.js';
-import { createRateLimiter } from './modules/rate-limit/token-bucket.js';
-
-export const GRAPHQL_PATH = '/graphql';
-
-const GRAPHIQL_DEFAULT_QUERY = `# Register (or login), then put the access token in the Headers tab below:
-#   { "Authorization": "Bearer <accessToken>" }
-# and run the other operations. Subscriptions work here too (over SSE; apps use graphql-ws).
-mutation Register {
-  register(input: { email: "alice@example.com", username: "alice", password: "alice-password" }) {
-    user { id username }
-    tokens { accessToken refreshToken }
-  }
-}
-
-query Me {
-  me { id username email }
-}
-
-subscription Inbox {
-  messageReceived { id conversationId seq content sender { username } createdAt }
-}
-`;
+import { startMessageWorker } from './modules/worker/message-worker.js';
+import type { StreamConsumer } from './modules/worker/stream-consumer.js';
+import { buildServices } from './services.js';
 
 export type App = {
   httpServer: Server;
@@ -56,60 +23,9 @@ export type App = {
 
 export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
   const { config, logger, metrics } = deps;
-  const tokens = createTokenService({ secret: deps.jwtSecret, accessTtlMs: config.accessTokenTtlMs });
-  const authDeps = { db: deps.db, tokens, bcryptCost: config.bcryptCost, refreshTtlMs: config.refreshTokenTtlMs };
-  const commits = createCommitWaiter({ bus: deps.bus, topics: deps.topics, instanceId: deps.instanceId, logger });
-  const feeds = createLiveFeeds({ bus: deps.bus, topics: deps.topics, metrics, logger });
-  const inFlight = createInFlight();
-  const services: Services = {
-    config,
-    logger,
-    metrics,
-    db: deps.db,
-    tokens,
-    auth: {
-      ...authDeps,
-      login: createLogin(
-        authDeps,
-        createRateLimiter({ perSecond: config.loginAttemptsPerMinute / 60, burst: Math.max(1, config.loginAttemptsPerMinute) }),
-      ),
-    },
-    send: {
-      stream: deps.stream,
-      commits,
-      access: createSendAccess(deps.db),
-      inFlight,
-      rateLimit: createRateLimiter(config.sendRate),
-      instanceId: deps.instanceId,
-      sendTimeoutMs: config.sendTimeoutMs,
-      metrics,
-    },
-    feeds,
-  };
-
-  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
-    schema,
-    graphqlEndpoint: GRAPHQL_PATH,
-    logging: logger.child({ component: 'yoga' }),
-    maskedErrors: { maskError },
-    // SSE in GraphiQL: it sends the Headers tab (Authorization) with subscriptions too; apps use graphql-ws.
-    graphiql: { title: 'Chat API', subscriptionsProtocol: 'SSE', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
-    renderGraphiQL,
-    landingPage: false,
-    plugins: [EnvelopArmorPlugin({ blockFieldSuggestion: { enabled: config.env === 'production' } })],
-    context: (initial): GraphQLContext => {
-      // Over graphql-ws the socket's viewer was verified at connection_init; over HTTP, per request.
-      const fromSocket = (initial as { viewer?: SocketExtra['viewer'] }).viewer;
-      if (fromSocket) return { services, db: deps.db, viewer: fromSocket, authError: null };
-      const token = bearerToken(initial.request?.headers.get('authorization'));
-      if (!token) return { services, db: deps.db, viewer: null, authError: null };
-      try {
-        return { services, db: deps.db, viewer: { id: tokens.verifyAccess(token).userId }, authError: null };
-      } catch (error) {
-        return { services, db: deps.db, viewer: null, authError: error as AppError };
-      }
-    },
-  });
+  const services = buildServices(deps);
+  const { commits, inFlight } = services.send;
+  const yoga = createGraphQLServer(services, deps.db);
 
   const state = { draining: false };
   const health = createHealthRoutes(deps, state);
@@ -127,35 +43,27 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       });
   });
   const ws = attachWebSocketServer({ httpServer, path: GRAPHQL_PATH, yoga: yoga as never, services, logger, metrics });
-
   let worker: StreamConsumer | undefined;
-  const startWorker = () => {
-    worker = startStreamConsumer({
-      stream: deps.stream,
-      consumer: deps.instanceId,
-      logger,
-      batchSize: config.workerBatchSize,
-      claimIdleMs: config.workerClaimIdleMs,
-      handleBatch: createMessagePersister({
-        pool: deps.pool,
-        bus: deps.bus,
-        topics: deps.topics,
-        logger,
-        metrics,
-        afterCommit: config.failpoint === 'kill-after-commit' ? () => process.kill(process.pid, 'SIGKILL') : undefined,
-      }),
-      onBatch: ({ size }) => metrics.workerBatchSize.observe(size),
-      onDeadLetter: () => metrics.deadLettered.inc(),
-      isTransient: isTransientError,
-    });
-  };
 
   return {
     httpServer,
     services,
     async start() {
       await commits.start();
-      if (options.worker !== false) startWorker();
+      if (options.worker !== false) {
+        worker = startMessageWorker({
+          stream: deps.stream,
+          consumer: deps.instanceId,
+          pool: deps.pool,
+          bus: deps.bus,
+          topics: deps.topics,
+          logger,
+          metrics,
+          batchSize: config.workerBatchSize,
+          claimIdleMs: config.workerClaimIdleMs,
+          killAfterCommit: config.failpoint === 'kill-after-commit',
+        });
+      }
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => resolve());
@@ -169,11 +77,13 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     async stop() {
       state.draining = true;
       httpServer.close();
-      const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
+      const bounded = (work: Promise<unknown> | undefined) =>
+        Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
       logger.info({ inFlightSends: inFlight.running }, 'draining: no new connections; waiting for sends under way');
-      await Promise.race([inFlight.drain().then(() => Promise.all([ws.operationsDone(), requests.idle()])), deadline]);
-      // Bounded: with Redis unreachable a read or ack waits for it to come back.
-      await Promise.race([worker?.stop(), new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
+      // Sends commit and answer, then their answers (and any other result) reach the wire.
+      await bounded(inFlight.drain().then(() => Promise.all([ws.operationsDone(), requests.idle()])));
+      // Bounded too: with Redis unreachable, a read or ack waits for it to come back.
+      await bounded(worker?.stop());
       await ws.close();
       await commits.stop();
       httpServer.closeAllConnections();

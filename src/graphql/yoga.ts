@@ -1,0 +1,40 @@
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga } from 'graphql-yoga';
+import type { AppError } from '../errors.js';
+import type { Db } from '../infra/db/prisma.js';
+import { bearerToken } from '../modules/auth/tokens.js';
+import type { GraphQLContext, Services } from './context.js';
+import { maskError } from './errors.js';
+import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.js';
+import { schema } from './schema.js';
+import type { SocketExtra } from './ws-server.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** Yoga for HTTP (and, through its envelop, for graphql-ws): schema, limits, masking, GraphiQL, context. */
+export function createGraphQLServer(services: Services, db: Db) {
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    logging: services.logger.child({ component: 'yoga' }),
+    maskedErrors: { maskError },
+    // SSE in GraphiQL: it sends the Headers tab (Authorization) with subscriptions too; apps use graphql-ws.
+    graphiql: { title: 'Chat API', subscriptionsProtocol: 'SSE', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    renderGraphiQL,
+    landingPage: false,
+    plugins: [EnvelopArmorPlugin({ blockFieldSuggestion: { enabled: services.config.env === 'production' } })],
+    context: (initial): GraphQLContext => {
+      // Over graphql-ws the socket's viewer was verified at connection_init; over HTTP, per request.
+      const fromSocket = (initial as { viewer?: SocketExtra['viewer'] }).viewer;
+      if (fromSocket) return { services, db, viewer: fromSocket, authError: null };
+      const token = bearerToken(initial.request?.headers.get('authorization'));
+      if (!token) return { services, db, viewer: null, authError: null };
+      try {
+        return { services, db, viewer: { id: services.tokens.verifyAccess(token).userId }, authError: null };
+      } catch (error) {
+        return { services, db, viewer: null, authError: error as AppError };
+      }
+    },
+  });
+}

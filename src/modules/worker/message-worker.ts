@@ -1,0 +1,45 @@
+import type { Pool } from 'pg';
+import type { Logger } from '../../infra/logger.js';
+import type { Metrics } from '../../infra/metrics.js';
+import { isTransientError } from '../../infra/transient-errors.js';
+import type { Bus, Topics } from '../realtime/bus.js';
+import type { MessageStream } from '../realtime/stream.js';
+import { createMessagePersister } from './message-persister.js';
+import { startStreamConsumer, type StreamConsumer } from './stream-consumer.js';
+
+export type MessageWorkerOptions = {
+  stream: MessageStream;
+  consumer: string;
+  pool: Pool;
+  bus: Bus;
+  topics: Topics;
+  logger: Logger;
+  metrics: Metrics;
+  batchSize: number;
+  claimIdleMs: number;
+  /** Crash tests only: SIGKILL this process between commit and ack. */
+  killAfterCommit?: boolean;
+};
+
+/** The stream consumer wired to the message persister, with its metrics. */
+export function startMessageWorker(options: MessageWorkerOptions): StreamConsumer {
+  const { metrics } = options;
+  return startStreamConsumer({
+    stream: options.stream,
+    consumer: options.consumer,
+    logger: options.logger,
+    batchSize: options.batchSize,
+    claimIdleMs: options.claimIdleMs,
+    handleBatch: createMessagePersister({
+      pool: options.pool,
+      bus: options.bus,
+      topics: options.topics,
+      logger: options.logger,
+      metrics,
+      afterCommit: options.killAfterCommit ? () => process.kill(process.pid, 'SIGKILL') : undefined,
+    }),
+    onBatch: ({ size }) => metrics.workerBatchSize.observe(size),
+    onDeadLetter: () => metrics.deadLettered.inc(),
+    isTransient: isTransientError,
+  });
+}
