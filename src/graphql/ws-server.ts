@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, getOperationAST, type ExecutionArgs } from 'graphql';
-import { CloseCode, type OperationResult, type SubscribePayload } from 'graphql-ws';
+import { type OperationResult, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -66,7 +66,8 @@ export function attachWebSocketServer(options: WsOptions) {
         } catch (error) {
           if (error instanceof AppError && error.code === 'UNAUTHENTICATED') return false;
           log.error({ err: error }, 'connection_init failed');
-          ctx.extra.socket.close(CloseCode.InternalServerError, 'Live delivery is unavailable; reconnect shortly.');
+          // 1013 (try again later), not 4500: graphql-ws clients give up on 4500 but retry on this.
+          ctx.extra.socket.close(TRY_AGAIN_LATER, 'Live delivery is unavailable; reconnect shortly.');
           return false;
         }
       },
@@ -145,6 +146,8 @@ export function attachWebSocketServer(options: WsOptions) {
 
 /** WebSocket close code 1001: the server is going away (graphql-ws has no name for it). */
 const GOING_AWAY = 1001;
+/** WebSocket close code 1013: a temporary condition; the client should reconnect. */
+const TRY_AGAIN_LATER = 1013;
 
 type EnvelopedRoot = { execute: (args: ExecutionArgs) => OperationResult; subscribe: (args: ExecutionArgs) => OperationResult };
 

@@ -21,12 +21,15 @@ export function createLiveFeeds({
   metrics,
   logger,
   maxQueue = 1000,
+  liveWithinMs = 5000,
 }: {
   bus: Bus;
   topics: Topics;
   metrics: Metrics;
   logger: Logger;
   maxQueue?: number;
+  /** How long opening a feed may wait for the bus before failing with UNAVAILABLE. */
+  liveWithinMs?: number;
 }) {
   const feeds = new Map<string, Feed>();
 
@@ -56,9 +59,18 @@ export function createLiveFeeds({
     feed.refs += 1;
     const held = feed;
     try {
-      await held.live;
+      await withTimeout(held.live, liveWithinMs);
     } catch (error) {
       held.refs -= 1;
+      // A subscription that goes live later with nobody left to use it is dropped then.
+      held.live
+        .then((unsubscribe) => {
+          if (held.refs === 0 && feeds.get(userId) === held) {
+            feeds.delete(userId);
+            return unsubscribe();
+          }
+        })
+        .catch(() => undefined);
       throw new AppError('UNAVAILABLE', 'Live delivery is unavailable right now (the message bus cannot be reached). Reconnect shortly.', {
         cause: (error as Error).message,
       });
@@ -106,4 +118,14 @@ export function createLiveFeeds({
       return feeds.size;
     },
   };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not live within ${ms} ms`)), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error) => (clearTimeout(timer), reject(error)),
+    );
+  });
 }

@@ -74,9 +74,11 @@ async function send(deps: SendMessageDeps, senderId: string, input: z.output<typ
   );
 
   const id = randomUUID();
+  // One bound for the whole wait, the append included: with Redis away, XADD waits for it to
+  // come back, and the caller must hear UNAVAILABLE in time rather than hang.
   const waiting = deps.commits.wait(id, deps.sendTimeoutMs);
-  try {
-    await deps.stream.append(
+  const appended = deps.stream
+    .append(
       encodeSendRequest({
         id,
         conversationId,
@@ -86,18 +88,19 @@ async function send(deps: SendMessageDeps, senderId: string, input: z.output<typ
         replyTo: deps.instanceId,
         sentAt: Date.now(),
       }),
-    );
-  } catch (error) {
-    waiting.cancel();
-    throw new AppError(
-      'UNAVAILABLE',
-      'The message could not be queued (the message stream is unavailable); nothing was sent. Try again shortly.',
-      {
-        retryable: true,
-        cause: (error as Error).message,
-      },
-    );
-  }
+    )
+    .catch((error: Error) => {
+      waiting.cancel();
+      throw new AppError(
+        'UNAVAILABLE',
+        'The message could not be queued (the message stream is unavailable); nothing was sent. Try again shortly.',
+        { retryable: true, cause: error.message },
+      );
+    });
+  // If the bound passes first, the append may still fail later: that must not be an unhandled rejection.
+  appended.catch(() => undefined);
+  await Promise.race([appended, waiting.reply]);
+  await appended;
   deps.metrics.messagesSent.inc();
   const reply = await waiting.reply;
   if (!reply.ok) throw new AppError(reply.code, reply.error);
