@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { createPushIterator } from '../../src/modules/messages/push-iterator.js';
+
+describe('a subscription’s event queue', () => {
+  const make = (maxQueue: number) => {
+    let ended = 0;
+    const queue = createPushIterator<number>({ maxQueue, overflowError: () => new Error('fell behind'), onEnd: () => (ended += 1) });
+    return { ...queue, ended: () => ended };
+  };
+
+  it('when the consumer keeps up, then it gets every value in order, including ones pushed while it waits', async () => {
+    const { iterator, push } = make(3);
+    push(1);
+    push(2);
+    expect(await iterator.next()).toEqual({ value: 1, done: false });
+    expect(await iterator.next()).toEqual({ value: 2, done: false });
+    const waiting = iterator.next();
+    push(3);
+    expect(await waiting).toEqual({ value: 3, done: false });
+  });
+
+  it('when the consumer falls more than maxQueue behind, then the queue is dropped and the next read fails once, then ends', async () => {
+    const { iterator, push, ended } = make(3);
+    expect([push(1), push(2), push(3)]).toEqual([true, true, true]);
+    expect(push(4)).toBe(false); // over the bound: memory stays bounded
+    expect(push(5)).toBe(false);
+    await expect(iterator.next()).rejects.toThrow('fell behind');
+    expect(ended()).toBe(1);
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('when the subscription is returned, then pending reads finish, later pushes are refused and onEnd runs once', async () => {
+    const { iterator, push, ended } = make(3);
+    const waiting = iterator.next();
+    await iterator.return!();
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    expect(push(1)).toBe(false);
+    await iterator.return!();
+    expect(ended()).toBe(1);
+  });
+});
