@@ -61,7 +61,12 @@ export function attachWebSocketServer(options: WsOptions) {
         try {
           const { userId } = services.tokens.verifyAccess(token);
           ctx.extra.viewer = { id: userId };
-          ctx.extra.release = await services.feeds.acquire(userId);
+          const release = await services.feeds.acquire(userId);
+          if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) {
+            release(); // closed while the feed was opening: onClose has run already
+            return false;
+          }
+          ctx.extra.release = release;
           return true;
         } catch (error) {
           if (error instanceof AppError && error.code === 'UNAUTHENTICATED') return false;
@@ -108,8 +113,8 @@ export function attachWebSocketServer(options: WsOptions) {
         };
         return args;
       },
-      // Errors raised by a subscription's event stream reach here without passing yoga's masking.
       onComplete: (ctx, id) => settle(ctx.extra, id),
+      // Errors raised by a subscription's event stream reach here without passing yoga's masking.
       onError: (ctx, id, _payload, errors) =>
         errors.map((error) => {
           settle(ctx.extra, id);
