@@ -13,7 +13,9 @@ export async function register(deps: AuthDeps, raw: z.input<typeof registerInput
   const passwordHash = await hashPassword(input.password, deps.bcryptCost);
   let user;
   try {
-    user = await deps.db.user.create({ data: { email: input.email, username: input.username, passwordHash } });
+    user = await deps.db.user.create({
+      data: { email: input.email, username: input.username, usernameKey: input.username.toLowerCase(), passwordHash },
+    });
   } catch (error) {
     // Lost a race with a concurrent registration: say which field, as the pre-check would have.
     if ((error as { code?: string }).code === 'P2002') await assertAvailable(deps, input.email, input.username);
@@ -23,7 +25,10 @@ export async function register(deps: AuthDeps, raw: z.input<typeof registerInput
 }
 
 async function assertAvailable(deps: AuthDeps, email: string, username: string) {
-  const taken = await deps.db.user.findFirst({ where: { OR: [{ email }, { username }] }, select: { email: true, username: true } });
+  const taken = await deps.db.user.findFirst({
+    where: { OR: [{ email }, { usernameKey: username.toLowerCase() }] },
+    select: { email: true },
+  });
   if (!taken) return;
   if (taken.email === email)
     throw new AppError('CONFLICT', 'An account with this email already exists: log in instead.', { field: 'email' });

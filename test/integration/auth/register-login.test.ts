@@ -196,6 +196,15 @@ describe('register and login', () => {
       expect(error.message).toContain(first.username);
     });
 
+    it('when a username is registered again in other letter case, then it answers CONFLICT on username, and the first keeps its spelling', async () => {
+      const first = credentials();
+      const mixed = `Mixed_${first.username}`;
+      const registered = await gqlOk(server.url, REGISTER, { input: { ...first, username: mixed } });
+      expect(registered.register.user.username).toBe(mixed);
+      const error = onlyError(await register(credentials({ username: mixed.toLowerCase() })));
+      expect(error.extensions).toMatchObject({ code: 'CONFLICT', field: 'username' });
+    });
+
     it.each([
       ['a 2-character username', { username: 'ab' }, 'username'],
       ['a 33-character username', { username: 'u'.repeat(33) }, 'username'],

@@ -23,7 +23,7 @@ describe('commitMessages against PostgreSQL', () => {
   const user = async (name: string) => {
     const id = randomUUID();
     const unique = `${name}-${id.slice(0, 8)}`;
-    await pool.query('INSERT INTO users (id, email, username, password_hash) VALUES ($1, $2, $3, $4)', [
+    await pool.query('INSERT INTO users (id, email, username, username_key, password_hash) VALUES ($1, $2, $3, lower($3), $4)', [
       id,
       `${unique}@example.test`,
       unique,
