@@ -53,14 +53,23 @@ builder.queryField('messages', (t) =>
       cursor: 'conversationId_seq',
       description: 'History of a conversation, ordered by seq. `last: n` gives the newest n, oldest first. Pages hold at most 100.',
       authScopes: { authenticated: true },
-      args: { conversationId: t.arg.id({ required: true }) },
+      args: {
+        conversationId: t.arg.id({ required: true }),
+        afterSeq: t.arg.int({
+          description:
+            'Only messages with a greater seq: catch up from the last message you have (a live event gives its seq, not a cursor).',
+        }),
+      },
       resolve: async (query, _root, args, context) => {
         await assertMember(context.db, args.conversationId, context.viewer!.id);
         assertHistoryCursor(query, args.conversationId);
+        if (args.afterSeq != null && args.afterSeq < 0) {
+          throw new AppError('BAD_USER_INPUT', 'afterSeq must be 0 or more.', { field: 'afterSeq' });
+        }
         return context.db.message.findMany({
           ...query,
           include: { ...(query as { include?: object }).include, sender: true },
-          where: { conversationId: args.conversationId },
+          where: { conversationId: args.conversationId, ...(args.afterSeq != null ? { seq: { gt: args.afterSeq } } : {}) },
           orderBy: { seq: 'asc' },
         });
       },

@@ -6,8 +6,8 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/database.js
 import { errorCode, gql, gqlOk, registerUser, SEND, type TestUser } from '../../helpers/graphql.js';
 
 const HISTORY = /* GraphQL */ `
-  query History($conversationId: ID!, $first: Int, $after: String, $last: Int, $before: String) {
-    messages(conversationId: $conversationId, first: $first, after: $after, last: $last, before: $before) {
+  query History($conversationId: ID!, $first: Int, $after: String, $last: Int, $before: String, $afterSeq: Int) {
+    messages(conversationId: $conversationId, first: $first, after: $after, last: $last, before: $before, afterSeq: $afterSeq) {
       edges {
         cursor
         node {
@@ -33,7 +33,7 @@ type Page = {
   edges: { cursor: string; node: { id: string; seq: number; content: string; sender: { id: string } } }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 };
-type PageArgs = { first?: number; after?: string; last?: number; before?: string };
+type PageArgs = { first?: number; after?: string; last?: number; before?: string; afterSeq?: number };
 
 describe('message history', () => {
   let db: TestDatabase;
@@ -76,6 +76,17 @@ describe('message history', () => {
 
   const seqs = (p: Page) => p.edges.map((e) => e.node.seq);
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  it('when catching up with afterSeq (a live event gives a seq, not a cursor), then only later messages come, pageable as usual', async () => {
+    const first = await page(alice, { afterSeq: 20, first: 3 });
+    expect(seqs(first)).toEqual([21, 22, 23]);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const rest = await page(alice, { afterSeq: 20, first: 3, after: first.pageInfo.endCursor! });
+    expect(seqs(rest)).toEqual([24, 25]);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+    expect(seqs(await page(alice, { afterSeq: 25 }))).toEqual([]);
+    expect(errorCode(await history(alice, { afterSeq: -1 }))).toBe('BAD_USER_INPUT');
+  });
 
   it('when paging forward with first: 10 and after, then three pages cover seq 1..25 in order', async () => {
     const one = await page(bob, { first: 10 });
