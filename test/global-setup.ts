@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../src/infra/logger.js';
@@ -22,6 +23,8 @@ declare module 'vitest' {
     databaseNamePrefix: string;
     /** Redis the tests share (keys under uniqueRedisPrefix()), or null when there is none. */
     redisUrl: string | null;
+    /** Every Redis key of this run starts with this (uniqueRedisPrefix builds on it); teardown deletes them. */
+    redisKeyPrefix: string;
     /** Why redisUrl is null, for the skip notice. */
     redisUnavailableReason: string | null;
     /** CHAT_REQUIRE_REDIS=1: a missing Redis fails the Redis test files instead of skipping them. */
@@ -46,6 +49,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('databaseAdminUrl', database.adminUrl);
     project.provide('databaseNamePrefix', database.namePrefix);
     project.provide('redisUrl', redis.url);
+    project.provide('redisKeyPrefix', redis.keyPrefix);
     project.provide('redisUnavailableReason', redis.reason);
     project.provide('requireRedis', requireRedis);
     return teardown;
@@ -87,7 +91,8 @@ async function setupPostgres(cleanups: Array<() => Promise<void>>): Promise<{ ad
 async function setupRedis(
   cleanups: Array<() => Promise<void>>,
   requireRedis: boolean,
-): Promise<{ url: string | null; reason: string | null }> {
+): Promise<{ url: string | null; reason: string | null; keyPrefix: string }> {
+  const keyPrefix = `test:${randomBytes(3).toString('hex')}:`;
   const fromEnv = process.env.REDIS_URL?.trim();
   if (fromEnv) {
     // An explicit URL that does not answer is a configuration error, not a reason to skip.
@@ -95,7 +100,9 @@ async function setupRedis(
       throw new Error(`REDIS_URL=${redact(fromEnv)} does not answer PING: ${(error as Error).message}`, { cause: error });
     });
     log(`Redis: using REDIS_URL ${redact(fromEnv)}`);
-    return { url: fromEnv, reason: null };
+    // A shared server: leave it as found (other runs' keys have other prefixes).
+    cleanups.push(() => deleteKeys(fromEnv, keyPrefix));
+    return { url: fromEnv, reason: null, keyPrefix };
   }
   const binary = findOnPath('redis-server');
   let reason: string;
@@ -104,7 +111,7 @@ async function setupRedis(
       const server = await startRedisServer(binary);
       cleanups.push(() => server.stop());
       log(`Redis: REDIS_URL is not set; started ${binary} on port ${server.port}`);
-      return { url: server.url, reason: null };
+      return { url: server.url, reason: null, keyPrefix };
     } catch (error) {
       reason = `${binary} failed to start: ${(error as Error).message}`;
     }
@@ -120,7 +127,22 @@ async function setupRedis(
           'CI sets CHAT_REQUIRE_REDIS=1, which turns this skip into a failure.',
         ],
   );
-  return { url: null, reason };
+  return { url: null, reason, keyPrefix };
+}
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function serverVersion(url: string): Promise<string> {

@@ -9,9 +9,12 @@ export function redisUrlForTests(): string | undefined {
   return inject('redisUrl') ?? undefined;
 }
 
-/** A fresh key prefix such as `test:3f9a1c2b7d4e:`, so tests on one server never see each other's keys. */
+/**
+ * A fresh key prefix such as `test:a1b2c3:3f9a1c2b7d4e:` (the run's prefix, then the test's), so
+ * tests on one server never see each other's keys, and the run's teardown can delete them all.
+ */
 export function uniqueRedisPrefix(): string {
-  return `test:${randomBytes(6).toString('hex')}:`;
+  return `${inject('redisKeyPrefix')}${randomBytes(6).toString('hex')}:`;
 }
 
 let noticePrinted = false;
