@@ -1,30 +1,19 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readMetric } from '../helpers/metrics.js';
+import { useTestServer } from '../helpers/test-server.js';
 import { waitFor } from '../helpers/deferred.js';
 import { collect, connectWs, errorCode, gql, gqlOk, MESSAGE_RECEIVED, registerUser, SEND } from '../helpers/graphql.js';
 
 describe('operations endpoints and error masking', () => {
-  let db: TestDatabase;
-  let server: TestApp;
+  const server = useTestServer();
   let base: string;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestApp({ databaseUrl: db.url });
+  beforeAll(() => {
     base = server.url.replace(/\/graphql$/, '');
   });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
 
-  const metric = async (name: string) => {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    return line === undefined ? undefined : Number(line.split(' ')[1]);
-  };
+  const metric = (name: string) => readMetric(server.url, name);
 
   it('when asked for liveness, then /health and the seed’s /api/v1/health answer 200', async () => {
     for (const path of ['/health', '/api/v1/health']) {
@@ -83,7 +72,7 @@ describe('operations endpoints and error masking', () => {
 
   it('when the database fails under a query, then the client gets "Unexpected error." with INTERNAL_SERVER_ERROR and no internals', async () => {
     const user = await registerUser(server.url, 'dave');
-    const admin = new pg.Client({ connectionString: db.url });
+    const admin = new pg.Client({ connectionString: server.db.url });
     await admin.connect();
     try {
       await admin.query('ALTER TABLE users RENAME TO users_gone');

@@ -1,23 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../helpers/test-server.js';
 import { errorCode, gql, registerUser, SEND } from '../helpers/graphql.js';
 
 describe('rate limits', () => {
-  let db: TestDatabase;
-  let server: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestApp({
-      databaseUrl: db.url,
-      env: { SEND_RATE_PER_SECOND: '0.01', SEND_RATE_BURST: '3', LOGIN_ATTEMPTS_PER_MINUTE: '3' },
-    });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const server = useTestServer({ env: { SEND_RATE_PER_SECOND: '0.01', SEND_RATE_BURST: '3', LOGIN_ATTEMPTS_PER_MINUTE: '3' } });
 
   it('when a user sends faster than the limit, then the extra send is RATE_LIMITED with retryAfterMs, and nothing is stored for it', async () => {
     const [alice, bob] = await Promise.all([registerUser(server.url, 'alice'), registerUser(server.url, 'bob')]);

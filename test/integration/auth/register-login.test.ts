@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/deferred.js';
 import { gql, gqlOk, REGISTER, registerUser, SEND, type GraphQLResponse } from '../../helpers/graphql.js';
 
@@ -71,17 +70,7 @@ function onlyError(result: GraphQLResponse) {
 }
 
 describe('register and login', () => {
-  let db: TestDatabase;
-  let server: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestApp({ databaseUrl: db.url });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const server = useTestServer();
 
   const register = (input: ReturnType<typeof credentials>) => gql(server.url, REGISTER, { input });
   const login = (input: { email: string; password: string }) => gql(server.url, LOGIN, { input });
@@ -155,7 +144,7 @@ describe('register and login', () => {
     it('when two registrations of one email race past the availability check, then the loser still answers CONFLICT on email', async () => {
       // Inserts into users wait on an advisory lock this test holds until both registrations are
       // blocked there, so both have passed the pre-check and the unique index decides.
-      const holder = new pg.Client({ connectionString: db.url });
+      const holder = new pg.Client({ connectionString: server.db.url });
       await holder.connect();
       try {
         await holder.query(`

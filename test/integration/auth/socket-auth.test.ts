@@ -1,22 +1,12 @@
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
+import { describe, expect, it } from 'vitest';
+import { TEST_JWT_SECRET } from '../../helpers/app.js';
+import { useTestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/deferred.js';
 import { connectWs, gql, registerUser } from '../../helpers/graphql.js';
 
 describe('a socket’s token', () => {
-  let db: TestDatabase;
-  let server: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestApp({ databaseUrl: db.url });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const server = useTestServer();
 
   it('when the token expires while the socket is open, then operations on that socket still run: it was verified once, at connection_init', async () => {
     const user = await registerUser(server.url, 'erin');

@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/deferred.js';
 import { collect, connectWs, MESSAGE_RECEIVED, registerUser } from '../../helpers/graphql.js';
 
 describe('a user’s live feed on an instance', () => {
-  let db: TestDatabase;
-  let server: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestApp({ databaseUrl: db.url });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const server = useTestServer();
 
   it('when the last socket of a user closes, then the feed and its bus subscription are released (no leak per connection)', async () => {
     const bob = await registerUser(server.url, 'bob');

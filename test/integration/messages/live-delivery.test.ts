@@ -1,26 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
+import { useTestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/deferred.js';
 import { collect, connectWs, gqlOk, MESSAGE_RECEIVED, registerUser, SEND, type TestUser } from '../../helpers/graphql.js';
 
 describe('live delivery over graphql-ws (embedded engine)', () => {
-  let db: TestDatabase;
-  let server: TestApp;
+  const server = useTestServer();
   let alice: TestUser;
   let bob: TestUser;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestApp({ databaseUrl: db.url });
     [alice, bob] = await Promise.all([registerUser(server.url, 'alice'), registerUser(server.url, 'bob')]);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
-    await server?.stop();
-    await db?.drop();
   });
 
   const device = async (user: TestUser, viaUrl = false) => {

@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { waitFor } from '../../helpers/deferred.js';
 import { collect, connectWs, errorCode, gql, gqlOk, MESSAGE_RECEIVED, registerUser, SEND } from '../../helpers/graphql.js';
+import { readMetric } from '../../helpers/metrics.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
 // PostgreSQL is reached through a TCP proxy that the test cuts and restores: a real outage, with
@@ -62,14 +63,14 @@ describe('when PostgreSQL goes away and comes back', () => {
       description: 'queued entries handed out and failing',
     });
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the outage has to last: this wait is the scenario, not a sync
-    expect(await metricValue(server, 'chat_stream_dead_lettered_total')).toBe(0);
+    expect(await readMetric(server.url, 'chat_stream_dead_lettered_total')).toBe(0);
 
     await proxy.restore();
     const events = await feed.until(queued.length, 20_000);
     expect(events.map((e) => e.messageReceived.content)).toEqual(queued.map((q) => q.content));
     expect(events.map((e) => e.messageReceived.seq)).toEqual([2, 3, 4, 5, 6]);
     await waitFor(async () => (await server.deps.stream.stats()).pending === 0, { description: 'nothing left pending' });
-    expect(await metricValue(server, 'chat_stream_dead_lettered_total')).toBe(0);
+    expect(await readMetric(server.url, 'chat_stream_dead_lettered_total')).toBe(0);
 
     const check = new pg.Client({ connectionString: db.url });
     await check.connect();
@@ -82,9 +83,3 @@ describe('when PostgreSQL goes away and comes back', () => {
     }
   }, 60_000);
 });
-
-async function metricValue(server: TestApp, name: string): Promise<number | undefined> {
-  const text = await (await fetch(server.url.replace('/graphql', '/metrics'))).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.split(' ')[1]);
-}
