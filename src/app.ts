@@ -7,6 +7,7 @@ import { attachWebSocketServer } from './graphql/ws-server.js';
 import { createGraphQLServer, GRAPHQL_PATH } from './graphql/yoga.js';
 import { rejectOversizedBody } from './http/body-limit.js';
 import { createHealthRoutes } from './http/health.js';
+import { waitAtMost } from './infra/with-timeout.js';
 import { createWorkTracker } from './infra/work-tracker.js';
 import { startMessageWorker } from './modules/worker/message-worker.js';
 import type { StreamConsumer } from './modules/worker/stream-consumer.js';
@@ -77,13 +78,14 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     async stop() {
       state.draining = true;
       httpServer.close();
-      const bounded = (work: Promise<unknown> | undefined) =>
-        Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
       logger.info({ inFlightSends: inFlight.running }, 'draining: no new connections; waiting for sends under way');
       // Sends commit and answer, then their answers (and any other result) reach the wire.
-      await bounded(inFlight.drain().then(() => Promise.all([ws.operationsDone(), requests.idle()])));
+      await waitAtMost(
+        inFlight.drain().then(() => Promise.all([ws.operationsDone(), requests.idle()])),
+        config.shutdownTimeoutMs,
+      );
       // Bounded too: with Redis unreachable, a read or ack waits for it to come back.
-      await bounded(worker?.stop());
+      await waitAtMost(worker?.stop(), config.shutdownTimeoutMs);
       await ws.close();
       await commits.stop();
       httpServer.closeAllConnections();

@@ -57,7 +57,6 @@ export type Config = Readonly<{
   dataDir: string;
   /** Unset: the in-process bus and stream. */
   redis: Readonly<{ url: string; keyPrefix: string }> | undefined;
-  redisKeyPrefix: string;
   /** Unset outside production: generated once and kept under dataDir. */
   jwtSecret: string | undefined;
   accessTokenTtlMs: number;
@@ -102,7 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     redis: redisUrl ? Object.freeze({ url: redisUrl, keyPrefix: e.REDIS_KEY_PREFIX }) : undefined,
-    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     jwtSecret: e.JWT_SECRET,
     accessTokenTtlMs: e.JWT_ACCESS_EXPIRY,
     refreshTokenTtlMs: e.JWT_REFRESH_EXPIRY,

@@ -59,7 +59,8 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     closers.push(() => pool.end());
 
     const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    const topics = makeTopics(config.redisKeyPrefix);
+    // In memory mode topics live in this process only; the prefix matters on a shared Redis.
+    const topics = makeTopics(config.redis?.keyPrefix ?? '');
     let bus: Bus;
     let stream: MessageStream;
     let pingRedis: (() => Promise<void>) | undefined;
@@ -74,7 +75,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       stream = createRedisStream({
         redis: commands!,
         blocking: blocking!,
-        key: `${config.redisKeyPrefix}stream:messages`,
+        key: `${config.redis.keyPrefix}stream:messages`,
         group: 'persisters',
       });
       pingRedis = async () => void (await commands!.ping());

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pendingMigrations } from '../infra/db/migrate.js';
+import { withTimeout } from '../infra/with-timeout.js';
 import type { Deps } from '../deps.js';
 
 export type HealthState = { draining: boolean };
@@ -23,6 +24,8 @@ export function createHealthRoutes(deps: Deps, state: HealthState) {
     }
   };
 
+  let migrationsCurrent = false;
+
   return async function route(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const path = (req.url ?? '/').split('?')[0];
@@ -36,8 +39,11 @@ export function createHealthRoutes(deps: Deps, state: HealthState) {
           check(() => deps.pool.query('SELECT 1')),
           deps.pingRedis ? check(deps.pingRedis) : Promise.resolve({ ok: true as const, engine: 'memory' }),
           check(async () => {
+            // Once this process's migrations are all applied they stay so: stop asking on every probe.
+            if (migrationsCurrent) return;
             const pending = await pendingMigrations(deps.databaseUrl);
             if (pending.length > 0) throw new Error(`pending: ${pending.join(', ')}`);
+            migrationsCurrent = true;
           }),
         ]);
         const ready = !state.draining && postgres.ok && redis.ok && migrations.ok;
@@ -58,11 +64,4 @@ export function createHealthRoutes(deps: Deps, state: HealthState) {
         return false;
     }
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
-  ]);
 }

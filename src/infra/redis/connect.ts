@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { withTimeout } from '../with-timeout.js';
 
 /**
  * A Redis connection that is up before it is returned, with a message saying what to do when it
@@ -27,14 +28,4 @@ export function redactUrl(url: string): string {
   } catch {
     return '<invalid url>';
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error) => (clearTimeout(timer), reject(error)),
-    );
-  });
 }

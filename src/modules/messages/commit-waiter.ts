@@ -11,16 +11,7 @@ export type CommitWaiter = ReturnType<typeof createCommitWaiter>;
  */
 export function createCommitWaiter({ bus, topics, instanceId, logger }: { bus: Bus; topics: Topics; instanceId: string; logger: Logger }) {
   const waiting = new Map<string, (reply: CommitReply) => void>();
-  let drainedWaiters: (() => void)[] = [];
   let unsubscribe: Unsubscribe | undefined;
-
-  const settle = (requestId: string) => {
-    waiting.delete(requestId);
-    if (waiting.size === 0) {
-      for (const resolve of drainedWaiters) resolve();
-      drainedWaiters = [];
-    }
-  };
 
   return {
     async start() {
@@ -38,10 +29,14 @@ export function createCommitWaiter({ bus, topics, instanceId, logger }: { bus: B
 
     /** Resolves with the worker's outcome, or rejects with UNAVAILABLE after `timeoutMs`. */
     wait(requestId: string, timeoutMs: number): { reply: Promise<CommitReply>; cancel: () => void } {
-      let cancel = () => settle(requestId);
+      let timer: NodeJS.Timeout | undefined;
+      const cancel = () => {
+        clearTimeout(timer);
+        waiting.delete(requestId);
+      };
       const reply = new Promise<CommitReply>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          settle(requestId);
+        timer = setTimeout(() => {
+          waiting.delete(requestId);
           reject(
             new AppError(
               'UNAVAILABLE',
@@ -52,26 +47,15 @@ export function createCommitWaiter({ bus, topics, instanceId, logger }: { bus: B
           );
         }, timeoutMs);
         waiting.set(requestId, (value) => {
-          clearTimeout(timer);
-          settle(requestId);
+          cancel();
           resolve(value);
         });
-        cancel = () => {
-          clearTimeout(timer);
-          settle(requestId);
-        };
       });
       return { reply, cancel };
     },
 
     get inFlight() {
       return waiting.size;
-    },
-
-    /** Resolves once no sendMessage call is waiting (each one ends by reply or timeout). */
-    drained(): Promise<void> {
-      if (waiting.size === 0) return Promise.resolve();
-      return new Promise((resolve) => drainedWaiters.push(resolve));
     },
 
     async stop() {

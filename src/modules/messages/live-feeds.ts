@@ -1,6 +1,7 @@
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../infra/logger.js';
 import type { Metrics } from '../../infra/metrics.js';
+import { withTimeout } from '../../infra/with-timeout.js';
 import type { Bus, Topics, Unsubscribe } from '../realtime/bus.js';
 import { decodeMessage, type CommittedMessage } from './message-event.js';
 import { createPushIterator } from './push-iterator.js';
@@ -118,14 +119,4 @@ export function createLiveFeeds({
       return feeds.size;
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not live within ${ms} ms`)), ms);
-    promise.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error) => (clearTimeout(timer), reject(error)),
-    );
-  });
 }

@@ -1,20 +1,11 @@
-import type { Pool } from 'pg';
-import type { Logger } from '../../infra/logger.js';
-import type { Metrics } from '../../infra/metrics.js';
 import { isTransientError } from '../../infra/transient-errors.js';
-import type { Bus, Topics } from '../realtime/bus.js';
 import type { MessageStream } from '../realtime/stream.js';
-import { createMessagePersister } from './message-persister.js';
+import { createMessagePersister, type MessagePersisterDeps } from './message-persister.js';
 import { startStreamConsumer, type StreamConsumer } from './stream-consumer.js';
 
-export type MessageWorkerOptions = {
+export type MessageWorkerOptions = Omit<MessagePersisterDeps, 'afterCommit'> & {
   stream: MessageStream;
   consumer: string;
-  pool: Pool;
-  bus: Bus;
-  topics: Topics;
-  logger: Logger;
-  metrics: Metrics;
   batchSize: number;
   claimIdleMs: number;
   /** Crash tests only: SIGKILL this process between commit and ack. */

@@ -69,7 +69,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   /** Ends a backoff wait early: a backoff (up to 5 s) must not hold stop() longer than a read would. */
   let wakeFromBackoff: (() => void) | undefined;
 
-  const process = async (entries: StreamEntry[], claimed: boolean) => {
+  const handle = async (entries: StreamEntry[], claimed: boolean) => {
     const started = performance.now();
     let outcome: BatchOutcome;
     try {
@@ -115,7 +115,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
     const idle = await stream.claimIdle(consumer, claimIdleMs, batchSize);
     if (idle.length > 0) {
       log.info({ count: idle.length }, 'claimed entries left idle by another consumer');
-      await process(idle, true);
+      await handle(idle, true);
     }
     await stream.trimAcked();
     if (lastMaintenance - lastPrune >= PRUNE_EVERY_MS) {
@@ -136,7 +136,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
         }
         if (Date.now() - lastMaintenance >= maintenanceEveryMs) await maintain();
         const entries = await stream.readNew(consumer, batchSize, blockMs);
-        if (entries.length > 0) await process(entries, false);
+        if (entries.length > 0) await handle(entries, false);
         backoffMs = Math.min(100, maxBackoffMs);
       } catch (error) {
         log.error({ err: error, retryInMs: backoffMs }, 'stream consumer iteration failed; retrying');
