@@ -62,38 +62,38 @@ export async function registerUser(url: string, name = 'user'): Promise<TestUser
   return { id: data.register.user.id, username, email, password, ...data.register.tokens };
 }
 
+/** What a sent message and a received one are both read as, so tests can compare them whole. */
+const MESSAGE_FIELDS = /* GraphQL */ `
+  fragment MessageFields on Message {
+    id
+    conversationId
+    seq
+    content
+    clientMessageId
+    createdAt
+    sender {
+      id
+      username
+    }
+  }
+`;
+
 export const SEND = /* GraphQL */ `
   mutation Send($input: SendMessageInput!) {
     sendMessage(input: $input) {
-      id
-      conversationId
-      seq
-      content
-      clientMessageId
-      createdAt
-      sender {
-        id
-        username
-      }
+      ...MessageFields
     }
   }
+  ${MESSAGE_FIELDS}
 `;
 
 export const MESSAGE_RECEIVED = /* GraphQL */ `
   subscription Received($conversationId: ID) {
     messageReceived(conversationId: $conversationId) {
-      id
-      conversationId
-      seq
-      content
-      clientMessageId
-      createdAt
-      sender {
-        id
-        username
-      }
+      ...MessageFields
     }
   }
+  ${MESSAGE_FIELDS}
 `;
 
 /** A connected graphql-ws client (connection acknowledged), as a device of a user. */
