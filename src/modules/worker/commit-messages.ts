@@ -50,10 +50,14 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
     }
 
     const keyed = requests.filter((r) => r.clientMessageId !== null);
+    // Two index lookups, not one OR: `id = ANY(..) OR (sender_id, client_message_id) IN (..)` can use
+    // neither index and reads the whole table on every batch.
     const existing = await client.query<MessageRow>(
-      `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at FROM messages
-        WHERE id = ANY($1::uuid[])
-           OR (sender_id, client_message_id) IN (SELECT * FROM unnest($2::uuid[], $3::text[]))`,
+      `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at FROM messages WHERE id = ANY($1::uuid[])
+       UNION
+       SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, m.created_at
+         FROM unnest($2::uuid[], $3::text[]) AS k(sender_id, client_message_id)
+         JOIN messages m ON m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
       [requests.map((r) => r.id), keyed.map((r) => r.senderId), keyed.map((r) => r.clientMessageId)],
     );
     const byId = new Map(existing.rows.map((row) => [row.id, row]));

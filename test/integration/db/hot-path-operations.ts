@@ -1,0 +1,147 @@
+// THE list of hot-path operations: whatever a user does often, or whatever runs per message. Each is
+// run against a database holding a large seeded history, every SQL statement it causes (Prisma's, the
+// worker's raw SQL, anything added later) is captured on the wire, and each plan must use an index
+// (hot-path-plans.test.ts). A feature that adds a query a user runs often adds its operation here.
+// HOT_PATH_DEBUG=1 prints the statements each operation caused.
+import { randomUUID } from 'node:crypto';
+import { collect, connectWs, gqlOk, MESSAGE_RECEIVED, registerUser, SEND, type TestUser } from '../../helpers/graphql.js';
+
+export type HotPathContext = {
+  url: string;
+  wsUrl: string;
+  /** Registered before capture starts; alice is also a member of `seededConversationId`. */
+  alice: TestUser;
+  bob: TestUser;
+  /** A seeded conversation with stored history that alice was added to. */
+  seededConversationId: string;
+  /** Filled in by the operations as they go (the DM of alice and bob, once the first send made it). */
+  state: { directConversationId?: string; refreshToken?: string };
+};
+
+export type HotPathOperation = { name: string; run(context: HotPathContext): Promise<void> };
+
+const LOGIN = /* GraphQL */ `
+  mutation Login($input: LoginInput!) {
+    login(input: $input) {
+      tokens {
+        refreshToken
+      }
+    }
+  }
+`;
+const REFRESH = /* GraphQL */ `
+  mutation Refresh($refreshToken: String!) {
+    refresh(refreshToken: $refreshToken) {
+      tokens {
+        refreshToken
+      }
+    }
+  }
+`;
+const LOGOUT = /* GraphQL */ `
+  mutation Logout($refreshToken: String!) {
+    logout(refreshToken: $refreshToken)
+  }
+`;
+const ME = /* GraphQL */ `
+  query Me {
+    me {
+      id
+      username
+      email
+    }
+  }
+`;
+const HISTORY = /* GraphQL */ `
+  query History($conversationId: ID!, $first: Int, $after: String, $last: Int, $before: String, $afterSeq: Int) {
+    messages(conversationId: $conversationId, first: $first, after: $after, last: $last, before: $before, afterSeq: $afterSeq) {
+      edges {
+        cursor
+        node {
+          id
+          seq
+          content
+          sender {
+            id
+            username
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+      }
+    }
+  }
+`;
+
+const send = (context: HotPathContext, from: TestUser, input: Record<string, unknown>) =>
+  gqlOk(context.url, SEND, { input }, from.accessToken).then((data) => data.sendMessage as { conversationId: string; seq: number });
+
+export const HOT_PATH_OPERATIONS: HotPathOperation[] = [
+  { name: 'register', run: (c) => registerUser(c.url, 'hot').then(() => undefined) },
+  {
+    name: 'login',
+    run: async (c) => {
+      const data = await gqlOk(c.url, LOGIN, { input: { email: c.alice.email, password: c.alice.password } });
+      c.state.refreshToken = data.login.tokens.refreshToken;
+    },
+  },
+  {
+    name: 'refresh',
+    run: async (c) => {
+      const data = await gqlOk(c.url, REFRESH, { refreshToken: c.state.refreshToken });
+      c.state.refreshToken = data.refresh.tokens.refreshToken;
+    },
+  },
+  { name: 'logout', run: (c) => gqlOk(c.url, LOGOUT, { refreshToken: c.state.refreshToken }).then(() => undefined) },
+  { name: 'me', run: (c) => gqlOk(c.url, ME, {}, c.alice.accessToken).then(() => undefined) },
+  {
+    name: 'sendMessage: first direct message (creates the conversation)',
+    run: async (c) => {
+      c.state.directConversationId = (await send(c, c.alice, { recipientId: c.bob.id, content: 'hello' })).conversationId;
+    },
+  },
+  {
+    name: 'sendMessage: by conversationId, with a clientMessageId (worker commit)',
+    run: (c) =>
+      send(c, c.bob, { conversationId: c.state.directConversationId, content: 'hi', clientMessageId: randomUUID() }).then(() => undefined),
+  },
+  {
+    name: 'sendMessage: a retry with the same clientMessageId (answered from the stored message)',
+    run: async (c) => {
+      const input = { conversationId: c.seededConversationId, content: 'once', clientMessageId: randomUUID() };
+      await send(c, c.alice, input);
+      await send(c, c.alice, input);
+    },
+  },
+  {
+    name: 'messageReceived(conversationId) and its delivery',
+    run: async (c) => {
+      const socket = await connectWs(c.wsUrl, c.bob.accessToken);
+      try {
+        const events = collect(socket, MESSAGE_RECEIVED, { conversationId: c.state.directConversationId });
+        // Subscribed once an event arrives: send until one does.
+        for (let i = 0; events.events.length === 0 && i < 20; i++) {
+          await send(c, c.alice, { conversationId: c.state.directConversationId, content: `live ${i}` });
+          await events.until(1, 500).catch(() => undefined);
+        }
+        await events.until(1);
+        events.dispose();
+      } finally {
+        await socket.dispose();
+      }
+    },
+  },
+  {
+    name: 'messages: history pages (newest, older, newer, afterSeq)',
+    run: async (c) => {
+      const page = (args: Record<string, unknown>) =>
+        gqlOk(c.url, HISTORY, { conversationId: c.seededConversationId, ...args }, c.alice.accessToken).then((d) => d.messages);
+      const newest = await page({ last: 20 });
+      const older = await page({ last: 20, before: newest.edges[0].cursor });
+      await page({ first: 20, after: older.edges[older.edges.length - 1].cursor });
+      await page({ afterSeq: 5, first: 50 });
+    },
+  },
+];
