@@ -22,6 +22,16 @@ describe('rate limiter', () => {
     expect(() => limiter.take('u1', 'messages')).toThrow(/Too many messages/);
   });
 
+  it('when more keys are seen than maxKeys, then the least recently used are forgotten and memory stays bounded', () => {
+    const limiter = createRateLimiter({ perSecond: 1, burst: 1, maxKeys: 3, now: () => 0 });
+    for (const key of ['a', 'b', 'c']) limiter.take(key, 'attempts');
+    expect(() => limiter.take('a', 'attempts')).toThrow(/Too many/); // a used again: most recent now
+    limiter.take('d', 'attempts'); // evicts b, the least recently used
+    expect(() => limiter.take('a', 'attempts')).toThrow(/Too many/);
+    expect(() => limiter.take('c', 'attempts')).toThrow(/Too many/);
+    limiter.take('b', 'attempts'); // forgotten: a fresh bucket
+  });
+
   it('when the rate is 0, then nothing is limited', () => {
     const limiter = createRateLimiter({ perSecond: 0, burst: 1 });
     for (let i = 0; i < 1000; i++) limiter.take('u', 'messages');

@@ -9,14 +9,19 @@ export type RateLimiter = {
  * Per-key token buckets, in this instance's memory: `burst` at once, then `perSecond`. With
  * several instances each one limits on its own (a client spread over N instances gets up to N
  * times the rate); good enough against floods, not an exact global quota. perSecond <= 0: off.
+ * At most `maxKeys` buckets are kept, least recently used dropped first: a spray of distinct keys
+ * (login attempts for a million emails) costs bounded memory, at the price of forgetting the
+ * oldest keys' spending.
  */
 export function createRateLimiter({
   perSecond,
   burst,
+  maxKeys = 100_000,
   now = Date.now,
 }: {
   perSecond: number;
   burst: number;
+  maxKeys?: number;
   now?: () => number;
 }): RateLimiter {
   if (perSecond <= 0) return { take: () => undefined };
@@ -34,7 +39,10 @@ export function createRateLimiter({
       const bucket = buckets.get(key) ?? { tokens: burst, at };
       bucket.tokens = Math.min(burst, bucket.tokens + ((at - bucket.at) / 1000) * perSecond);
       bucket.at = at;
+      // Re-inserted, so that the Map's order is least recently used first.
+      buckets.delete(key);
       buckets.set(key, bucket);
+      if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value!);
       if (bucket.tokens < 1) {
         const retryAfterMs = Math.ceil(((1 - bucket.tokens) / perSecond) * 1000);
         throw new AppError('RATE_LIMITED', `Too many ${what}: retry in ${Math.ceil(retryAfterMs / 1000)} s.`, { retryAfterMs });
