@@ -9,6 +9,8 @@ import { rejectOversizedBody } from './http/body-limit.js';
 import { createHealthRoutes } from './http/health.js';
 import { waitAtMost } from './infra/with-timeout.js';
 import { createWorkTracker } from './infra/work-tracker.js';
+import { startPeriodic, type Periodic } from './infra/periodic.js';
+import { deleteExpiredRefreshTokens } from './modules/auth/refresh-token-retention.js';
 import { startMessageWorker } from './modules/worker/message-worker.js';
 import type { StreamConsumer } from './modules/worker/stream-consumer.js';
 import { buildServices } from './services.js';
@@ -20,6 +22,8 @@ export type App = {
   start(): Promise<{ url: string; port: number }>;
   /** Drains: stops accepting, lets in-flight sends finish, flushes the worker, closes sockets with 1001. */
   stop(): Promise<void>;
+  /** Runs the periodic jobs now (expired refresh tokens, the stream backlog reading) instead of at their next tick. */
+  runMaintenance(): Promise<void>;
 };
 
 export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
@@ -45,12 +49,32 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
   });
   const ws = attachWebSocketServer({ httpServer, path: GRAPHQL_PATH, yoga: yoga as never, services, logger, metrics });
   let worker: StreamConsumer | undefined;
+  let jobs: Periodic[] = [];
 
   return {
     httpServer,
     services,
     async start() {
       await commits.start();
+      jobs = [
+        startPeriodic({
+          name: 'stream backlog reading',
+          everyMs: 1000,
+          firstAfterMs: 0,
+          logger,
+          job: () => services.send.backlog.refresh(),
+        }),
+        startPeriodic({
+          name: 'expired refresh token deletion',
+          everyMs: 60 * 60_000,
+          firstAfterMs: 60_000,
+          logger,
+          job: async () => {
+            const deleted = await deleteExpiredRefreshTokens(deps.db);
+            if (deleted > 0) logger.info({ deleted }, 'deleted expired refresh tokens');
+          },
+        }),
+      ];
       if (options.worker !== false) {
         worker = startMessageWorker({
           stream: deps.stream,
@@ -75,6 +99,9 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       logger.info({ url, engine: deps.engine, instance: deps.instanceId }, `chat server ready: GraphiQL at ${url}`);
       return { url, port };
     },
+    async runMaintenance() {
+      await Promise.all(jobs.map((job) => job.runNow()));
+    },
     async stop() {
       state.draining = true;
       httpServer.close();
@@ -87,6 +114,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       // Bounded too: with Redis unreachable, a read or ack waits for it to come back.
       await waitAtMost(worker?.stop(), config.shutdownTimeoutMs);
       await ws.close();
+      await Promise.all(jobs.map((job) => job.stop()));
       await commits.stop();
       httpServer.closeAllConnections();
       logger.info('stopped');

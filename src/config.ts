@@ -44,6 +44,8 @@ const envSchema = z.object({
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().min(0).default(10),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(256),
   WORKER_CLAIM_IDLE: duration.prefault('5s'),
+  DEAD_LETTER_MAX: z.coerce.number().int().min(1).default(10_000),
+  STREAM_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   /** Fault injection for crash tests only: `kill-after-commit` SIGKILLs the process between commit and ack. */
   CHAT_FAILPOINT: z.enum(['kill-after-commit']).optional(),
 });
@@ -74,6 +76,10 @@ export type Config = Readonly<{
   workerBatchSize: number;
   /** Entries pending this long on a consumer are taken over by another. */
   workerClaimIdleMs: number;
+  /** The dead-letter stream keeps the newest this many entries. */
+  deadLetterMax: number;
+  /** Past this many entries in the stream (the worker or the database is behind), sends are refused. */
+  streamMaxBacklog: number;
   failpoint: 'kill-after-commit' | undefined;
 }>;
 
@@ -113,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
     workerBatchSize: e.WORKER_BATCH_SIZE,
     workerClaimIdleMs: e.WORKER_CLAIM_IDLE,
+    deadLetterMax: e.DEAD_LETTER_MAX,
+    streamMaxBacklog: e.STREAM_MAX_BACKLOG,
     failpoint: e.CHAT_FAILPOINT,
   });
 }

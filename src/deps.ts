@@ -77,12 +77,13 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
         blocking: blocking!,
         key: `${config.redis.keyPrefix}stream:messages`,
         group: 'persisters',
+        deadLetterMax: config.deadLetterMax,
       });
       pingRedis = async () => void (await commands!.ping());
       logger.info({ redis: redactUrl(config.redis.url) }, 'using Redis for pub/sub and the message stream');
     } else {
       bus = createMemoryBus();
-      stream = createMemoryStream();
+      stream = createMemoryStream({ deadLetterMax: config.deadLetterMax });
       logger.info('REDIS_URL not set: using the in-process bus and stream (one instance only)');
     }
     closers.push(() => bus.close());

@@ -4,6 +4,7 @@ import type { Services } from './graphql/context.js';
 import { createLogin } from './modules/auth/login.js';
 import { createTokenService } from './modules/auth/tokens.js';
 import { createSendAccess } from './modules/conversations/send-access.js';
+import { createBacklogGuard } from './modules/messages/backlog-guard.js';
 import { createCommitWaiter } from './modules/messages/commit-waiter.js';
 import { createInFlight } from './modules/messages/in-flight.js';
 import { createLiveFeeds } from './modules/messages/live-feeds.js';
@@ -29,6 +30,7 @@ export function buildServices(deps: Deps): Services {
       commits: createCommitWaiter({ bus: deps.bus, topics: deps.topics, instanceId: deps.instanceId, logger }),
       access: createSendAccess(deps.db),
       inFlight: createInFlight(),
+      backlog: createBacklogGuard({ stream: deps.stream, max: config.streamMaxBacklog }),
       rateLimit: createRateLimiter(config.sendRate),
       instanceId: deps.instanceId,
       sendTimeoutMs: config.sendTimeoutMs,

@@ -55,6 +55,7 @@ export function createHealthRoutes(deps: Deps, state: HealthState) {
         if (stats) {
           deps.metrics.streamPending.set(stats.pending);
           deps.metrics.streamUndelivered.set(stats.undelivered);
+          deps.metrics.streamDeadLetters.set(stats.deadLetters);
         }
         res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
         res.end(await deps.metrics.registry.metrics());

@@ -38,6 +38,16 @@ export function createMetrics() {
     }),
     streamPending: new Gauge({ name: 'chat_stream_pending', help: 'Stream entries handed out and not yet acked.', registers }),
     streamUndelivered: new Gauge({ name: 'chat_stream_undelivered', help: 'Stream entries not yet read by any worker.', registers }),
+    streamDeadLetters: new Gauge({
+      name: 'chat_stream_dead_letters',
+      help: 'Entries kept in the dead-letter stream (capped by DEAD_LETTER_MAX).',
+      registers,
+    }),
+    sendsRefusedBacklog: new Counter({
+      name: 'chat_messages_refused_backlog_total',
+      help: 'sendMessage calls refused because the stream backlog was at STREAM_MAX_BACKLOG.',
+      registers,
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

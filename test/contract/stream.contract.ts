@@ -23,8 +23,11 @@ export type StreamUnderTest = {
   cleanup(): Promise<void>;
 };
 
-export async function memoryStreamUnderTest(): Promise<StreamUnderTest> {
-  const stream = createMemoryStream();
+/** Engine options a contract case may set. */
+export type StreamOptions = { deadLetterMax?: number };
+
+export async function memoryStreamUnderTest(options: StreamOptions = {}): Promise<StreamUnderTest> {
+  const stream = createMemoryStream(options);
   return {
     stream,
     deadLetters: async () => [...stream.deadLetters()],
@@ -51,7 +54,8 @@ export type RedisStreamUnderTest = StreamUnderTest & {
  */
 export async function redisStreamUnderTest({
   wrapCommands,
-}: { wrapCommands?: (redis: Redis) => Redis } = {}): Promise<RedisStreamUnderTest> {
+  deadLetterMax,
+}: { wrapCommands?: (redis: Redis) => Redis } & StreamOptions = {}): Promise<RedisStreamUnderTest> {
   const url = redisUrlForTests();
   if (!url) throw new Error('redisStreamUnderTest() needs Redis: call it under describeRedis');
   const prefix = uniqueRedisPrefix();
@@ -67,7 +71,7 @@ export async function redisStreamUnderTest({
     await quit();
     throw error;
   }
-  const stream = createRedisStream({ redis: wrapCommands ? wrapCommands(redis) : redis, blocking, key, group });
+  const stream = createRedisStream({ redis: wrapCommands ? wrapCommands(redis) : redis, blocking, key, group, deadLetterMax });
   return {
     stream,
     redis,
@@ -115,7 +119,7 @@ export async function untilElapsed(since: number, ms: number): Promise<void> {
 
 const ids = (entries: readonly StreamEntry[]) => entries.map((e) => e.id);
 
-export function streamContract(name: string, makeStream: () => Promise<StreamUnderTest>): void {
+export function streamContract(name: string, makeStream: (options?: StreamOptions) => Promise<StreamUnderTest>): void {
   describe(`MessageStream contract: ${name}`, () => {
     let subject: StreamUnderTest | undefined;
     let stream: MessageStream;
@@ -180,7 +184,7 @@ export function streamContract(name: string, makeStream: () => Promise<StreamUnd
 
       expect(await stream.readNew('c1', 10, 50)).toEqual([]);
       expect(await stream.readNew('c2', 10, 50)).toEqual([]);
-      expect(await stream.stats()).toEqual({ length: 2, pending: 2, undelivered: 0 });
+      expect(await stream.stats()).toEqual({ length: 2, pending: 2, undelivered: 0, deadLetters: 0 });
     });
 
     it('when an entry has been pending for at least minIdle, then claimIdle gives it to another consumer with deliveries incremented, and not entries idle less', async () => {
@@ -220,7 +224,7 @@ export function streamContract(name: string, makeStream: () => Promise<StreamUnd
       await stream.ack([a!]);
       await stream.ack([]);
 
-      expect(await stream.stats()).toEqual({ length: 3, pending: 1, undelivered: 0 });
+      expect(await stream.stats()).toEqual({ length: 3, pending: 1, undelivered: 0, deadLetters: 0 });
       expect(ids(await stream.claimIdle('c2', 0, 10))).toEqual([b]);
     });
 
@@ -235,11 +239,36 @@ export function streamContract(name: string, makeStream: () => Promise<StreamUnd
       expect(await stream.claimIdle('c2', 0, 10)).toEqual([expect.objectContaining({ payload: 'good' })]);
     });
 
+    it('when more entries are dead-lettered than the cap, then the newest are kept and the oldest dropped', async () => {
+      const capped = await makeStream({ deadLetterMax: 2 });
+      try {
+        await capped.stream.ensureGroup();
+        for (const payload of ['p1', 'p2', 'p3']) await capped.stream.append(payload);
+        const entries = await capped.stream.readNew('c1', 10, 100);
+        for (const entry of entries) await capped.stream.deadLetter(entry, `bad ${entry.payload}`);
+
+        expect((await capped.deadLetters()).map((d) => d.payload)).toEqual(['p2', 'p3']);
+        expect(await capped.stream.stats()).toMatchObject({ pending: 0, deadLetters: 2 });
+      } finally {
+        await capped.cleanup();
+      }
+    });
+
+    it('when entries are appended, then length counts them until they are trimmed', async () => {
+      expect(await stream.length()).toBe(0);
+      await appendAll('a', 'b');
+      expect(await stream.length()).toBe(2);
+      const read = await stream.readNew('c1', 10, 100);
+      await stream.ack(ids(read));
+      await stream.trimAcked();
+      expect(await stream.length()).toBe(0);
+    });
+
     it('when entries are appended but never read, then trimAcked removes none of them', async () => {
       await appendAll('a', 'b', 'c');
 
       expect(await stream.trimAcked()).toBe(0);
-      expect(await stream.stats()).toEqual({ length: 3, pending: 0, undelivered: 3 });
+      expect(await stream.stats()).toEqual({ length: 3, pending: 0, undelivered: 3, deadLetters: 0 });
     });
 
     it('when some entries are acked, then trimAcked removes the acked ones below the oldest pending or undelivered entry, and only those', async () => {
@@ -249,31 +278,31 @@ export function streamContract(name: string, makeStream: () => Promise<StreamUnd
 
       // e2 is pending: only e1 is below it.
       expect(await stream.trimAcked()).toBe(1);
-      expect(await stream.stats()).toEqual({ length: 4, pending: 1, undelivered: 2 });
+      expect(await stream.stats()).toEqual({ length: 4, pending: 1, undelivered: 2, deadLetters: 0 });
       expect(await stream.claimIdle('c2', 0, 10)).toEqual([{ id: e2, payload: 'e2', deliveries: 2 }]);
 
       // Nothing pending now: everything below e4, the oldest undelivered entry, goes.
       await stream.ack([e2!]);
       expect(await stream.trimAcked()).toBe(2);
-      expect(await stream.stats()).toEqual({ length: 2, pending: 0, undelivered: 2 });
+      expect(await stream.stats()).toEqual({ length: 2, pending: 0, undelivered: 2, deadLetters: 0 });
       expect(ids(await stream.readNew('c1', 10, 100))).toEqual([e4, e5]);
 
       // All acked: the stream can be emptied, and stays usable.
       await stream.ack([e4!, e5!]);
       expect(await stream.trimAcked()).toBe(2);
-      expect(await stream.stats()).toEqual({ length: 0, pending: 0, undelivered: 0 });
+      expect(await stream.stats()).toEqual({ length: 0, pending: 0, undelivered: 0, deadLetters: 0 });
       const next = await stream.append('e6');
       expect(await stream.readNew('c1', 10, 100)).toEqual([{ id: next, payload: 'e6', deliveries: 1 }]);
     });
 
     it('when stats is asked, then it reports the length, the entries pending and those never handed out', async () => {
       const [a] = await appendAll('a', 'b', 'c', 'd');
-      expect(await stream.stats()).toEqual({ length: 4, pending: 0, undelivered: 4 });
+      expect(await stream.stats()).toEqual({ length: 4, pending: 0, undelivered: 4, deadLetters: 0 });
 
       await stream.readNew('c1', 3, 100);
       await stream.ack([a!]);
 
-      expect(await stream.stats()).toEqual({ length: 4, pending: 2, undelivered: 1 });
+      expect(await stream.stats()).toEqual({ length: 4, pending: 2, undelivered: 1, deadLetters: 0 });
     });
 
     it('when ensureGroup is called again, with entries handed out, then nothing is handed out twice or lost', async () => {
@@ -284,7 +313,7 @@ export function streamContract(name: string, makeStream: () => Promise<StreamUnd
       await stream.ensureGroup();
 
       expect(await stream.readNew('c1', 10, 100)).toEqual([expect.objectContaining({ payload: 'c' })]);
-      expect(await stream.stats()).toEqual({ length: 3, pending: 3, undelivered: 0 });
+      expect(await stream.stats()).toEqual({ length: 3, pending: 3, undelivered: 0, deadLetters: 0 });
     });
   });
 }

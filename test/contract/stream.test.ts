@@ -6,7 +6,7 @@ import { memoryStreamUnderTest, redisStreamUnderTest, streamContract, type Redis
 streamContract('in-process engine', memoryStreamUnderTest);
 
 describeRedis('Redis engine', () => {
-  streamContract('Redis engine', () => redisStreamUnderTest());
+  streamContract('Redis engine', (options) => redisStreamUnderTest(options));
 
   let subjects: RedisStreamUnderTest[] = [];
   const redisStream = async (options?: Parameters<typeof redisStreamUnderTest>[0]) => {

@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import type { Metrics } from '../../infra/metrics.js';
 import type { SendAccess } from '../conversations/send-access.js';
 import type { MessageStream } from '../realtime/stream.js';
+import type { BacklogGuard } from './backlog-guard.js';
 import type { CommitWaiter } from './commit-waiter.js';
 import type { InFlight } from './in-flight.js';
 import type { RateLimiter } from '../rate-limit/token-bucket.js';
@@ -47,6 +48,7 @@ export type SendMessageDeps = {
   commits: CommitWaiter;
   access: SendAccess;
   inFlight: InFlight;
+  backlog: BacklogGuard;
   rateLimit: RateLimiter;
   instanceId: string;
   sendTimeoutMs: number;
@@ -60,6 +62,12 @@ export type SendMessageDeps = {
  */
 export function sendMessage(deps: SendMessageDeps, senderId: string, rawInput: SendMessageInput): Promise<CommittedMessage> {
   const input = parseInput(sendMessageInput, rawInput);
+  try {
+    deps.backlog.assertRoom();
+  } catch (error) {
+    deps.metrics.sendsRefusedBacklog.inc();
+    throw error;
+  }
   deps.rateLimit.take(senderId, 'messages');
   return deps.inFlight.run(() => send(deps, senderId, input));
 }

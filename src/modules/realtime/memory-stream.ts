@@ -1,4 +1,4 @@
-import type { MessageStream, StreamEntry } from './stream.js';
+import { DEFAULT_DEAD_LETTER_MAX, type MessageStream, type StreamEntry } from './stream.js';
 
 type Pending = { consumer: string; deliveredAt: number; deliveries: number };
 
@@ -6,7 +6,10 @@ type Pending = { consumer: string; deliveredAt: number; deliveries: number };
  * The in-process stream: the same consumer-group semantics as the Redis engine (pending entries,
  * claiming idle ones, dead letters, trimming only what is acked), kept in memory for one process.
  */
-export function createMemoryStream(now: () => number = Date.now): MessageStream & { deadLetters: () => readonly DeadLetter[] } {
+export function createMemoryStream({
+  now = Date.now,
+  deadLetterMax = DEFAULT_DEAD_LETTER_MAX,
+}: { now?: () => number; deadLetterMax?: number } = {}): MessageStream & { deadLetters: () => readonly DeadLetter[] } {
   const entries: { id: string; payload: string }[] = [];
   const pending = new Map<string, Pending>();
   const dead: DeadLetter[] = [];
@@ -34,6 +37,7 @@ export function createMemoryStream(now: () => number = Date.now): MessageStream 
   };
 
   return {
+    length: async () => entries.length,
     async append(payload) {
       const id = nextId();
       entries.push({ id, payload });
@@ -78,6 +82,7 @@ export function createMemoryStream(now: () => number = Date.now): MessageStream 
     },
     async deadLetter(entry, reason) {
       dead.push({ id: entry.id, payload: entry.payload, reason, deliveries: entry.deliveries });
+      if (dead.length > deadLetterMax) dead.splice(0, dead.length - deadLetterMax);
       pending.delete(entry.id);
     },
     async trimAcked() {
@@ -88,7 +93,7 @@ export function createMemoryStream(now: () => number = Date.now): MessageStream 
       return cut;
     },
     async stats() {
-      return { length: entries.length, pending: pending.size, undelivered: entries.length - nextIndex };
+      return { length: entries.length, pending: pending.size, undelivered: entries.length - nextIndex, deadLetters: dead.length };
     },
     async pruneConsumers() {
       return []; // one process, one consumer: nobody to forget

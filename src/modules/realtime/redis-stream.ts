@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { MessageStream, StreamEntry } from './stream.js';
+import { DEFAULT_DEAD_LETTER_MAX, type MessageStream, type StreamEntry } from './stream.js';
 
 export type RedisStreamOptions = {
   /** Normal commands: XADD, XACK, XCLAIM, XTRIM... */
@@ -8,12 +8,20 @@ export type RedisStreamOptions = {
   blocking: Redis;
   key: string;
   group: string;
+  /** Cap of the `<key>:dead` stream. */
+  deadLetterMax?: number;
 };
 
 type RawEntry = [id: string, fields: string[]] | null;
 
 /** Redis Streams engine: one stream, one consumer group, a sibling `<key>:dead` stream. */
-export function createRedisStream({ redis, blocking, key, group }: RedisStreamOptions): MessageStream {
+export function createRedisStream({
+  redis,
+  blocking,
+  key,
+  group,
+  deadLetterMax = DEFAULT_DEAD_LETTER_MAX,
+}: RedisStreamOptions): MessageStream {
   const deadKey = `${key}:dead`;
 
   const toEntry = (raw: RawEntry, deliveries: number): StreamEntry | undefined => {
@@ -32,6 +40,7 @@ export function createRedisStream({ redis, blocking, key, group }: RedisStreamOp
   };
 
   return {
+    length: () => redis.xlen(key),
     async append(payload) {
       const id = await redis.xadd(key, '*', 'p', payload);
       if (!id) throw new Error(`XADD to ${key} returned no id`);
@@ -79,7 +88,22 @@ export function createRedisStream({ redis, blocking, key, group }: RedisStreamOp
       // Copy, then ack; not one MULTI: there a failed XADD (OOM at maxmemory) does not stop the
       // XACK, and the entry would vanish unrecorded. A crash in between leaves it pending, so at
       // worst it is dead-lettered twice.
-      await redis.xadd(deadKey, '*', 'id', entry.id, 'p', entry.payload, 'reason', reason, 'deliveries', String(entry.deliveries));
+      // An exact MAXLEN (not ~): dead letters are rare, and a small cap must hold exactly.
+      await redis.xadd(
+        deadKey,
+        'MAXLEN',
+        '=',
+        deadLetterMax,
+        '*',
+        'id',
+        entry.id,
+        'p',
+        entry.payload,
+        'reason',
+        reason,
+        'deliveries',
+        String(entry.deliveries),
+      );
       await redis.xack(key, group, entry.id);
     },
     async trimAcked() {
@@ -95,14 +119,16 @@ export function createRedisStream({ redis, blocking, key, group }: RedisStreamOp
       return Number(await redis.call('XTRIM', key, 'MINID', minId));
     },
     async stats() {
-      const [length, summary, groups] = await Promise.all([
+      const [length, summary, groups, deadLetters] = await Promise.all([
         redis.xlen(key),
         redis.call('XPENDING', key, group) as Promise<[number, ...unknown[]]>,
         redis.call('XINFO', 'GROUPS', key) as Promise<unknown[][]>,
+        // A figure for /metrics: a damaged dead-letter key must not take the stream's stats with it.
+        redis.xlen(deadKey).catch(() => 0),
       ]);
       const info = groups.map(pairsToObject).find((g) => g.name === group);
       const lag = typeof info?.lag === 'number' ? info.lag : 0;
-      return { length, pending: Number(summary[0]), undelivered: lag };
+      return { length, pending: Number(summary[0]), undelivered: lag, deadLetters };
     },
     async pruneConsumers(self, idleMs) {
       const consumers = ((await redis.call('XINFO', 'CONSUMERS', key, group)) as unknown[][]).map(pairsToObject);

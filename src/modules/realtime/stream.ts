@@ -14,9 +14,16 @@ export type StreamStats = {
   pending: number;
   /** Entries appended but not yet handed to any consumer. */
   undelivered: number;
+  /** Entries kept in the dead-letter store (at most its cap). */
+  deadLetters: number;
 };
 
+/** The newest this many dead letters are kept; older ones are dropped (they were logged when they failed). */
+export const DEFAULT_DEAD_LETTER_MAX = 10_000;
+
 export interface MessageStream {
+  /** Entries in the stream: pending, not yet read, or acked and not yet trimmed. */
+  length(): Promise<number>;
   /** Appends one entry; resolves with its id once it is stored. */
   append(payload: string): Promise<string>;
   /** Creates the consumer group if missing. Idempotent. */
@@ -26,7 +33,7 @@ export interface MessageStream {
   /** Entries pending for at least `minIdleMs` on any consumer, transferred to `consumer`. */
   claimIdle(consumer: string, minIdleMs: number, count: number): Promise<StreamEntry[]>;
   ack(ids: readonly string[]): Promise<void>;
-  /** Copies the entry to the dead-letter stream with the reason, then acks it. */
+  /** Copies the entry to the dead-letter store (capped: the oldest go first) with the reason, then acks it. */
   deadLetter(entry: StreamEntry, reason: string): Promise<void>;
   /** Deletes entries below the oldest one that is pending or not yet delivered. Returns how many. */
   trimAcked(): Promise<number>;

@@ -14,6 +14,8 @@ export type HotPathContext = {
   bob: TestUser;
   /** A seeded conversation with stored history that alice was added to. */
   seededConversationId: string;
+  /** The server's periodic jobs (expired refresh tokens...), run now. */
+  runMaintenance(): Promise<void>;
   /** Filled in by the operations as they go (the DM of alice and bob, once the first send made it). */
   state: { directConversationId?: string; refreshToken?: string };
 };
@@ -144,4 +146,6 @@ export const HOT_PATH_OPERATIONS: HotPathOperation[] = [
       await page({ afterSeq: 5, first: 50 });
     },
   },
+  // Not a user's operation, but it runs on every instance, against the whole table.
+  { name: 'periodic jobs (expired refresh token deletion)', run: (c) => c.runMaintenance() },
 ];

@@ -37,7 +37,15 @@ describe('hot-path query plans over a large stored history', () => {
     );
     const seededConversationId = rows[0]!.id;
     await pool.query('INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)', [seededConversationId, alice.id]);
-    context = { url: server.url, wsUrl: server.wsUrl, alice, bob, seededConversationId, state: {} };
+    context = {
+      url: server.url,
+      wsUrl: server.wsUrl,
+      alice,
+      bob,
+      seededConversationId,
+      runMaintenance: () => server.app.runMaintenance(),
+      state: {},
+    };
   }, 180_000);
 
   afterAll(async () => {

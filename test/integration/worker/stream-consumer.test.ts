@@ -192,7 +192,7 @@ function consumerSuite(engine: string, makeStream: () => Promise<StreamUnderTest
       start({ handleBatch: handler.handleBatch, claimIdleMs: 60_000 });
 
       await waitFor(async () => (await stream.stats()).length === 2, { description: 'the trim of "ok 1"' });
-      expect(await stream.stats()).toEqual({ length: 2, pending: 1, undelivered: 0 });
+      expect(await stream.stats()).toEqual({ length: 2, pending: 1, undelivered: 0, deadLetters: 0 });
       expect(await stream.claimIdle('test', 0, 10)).toEqual([{ id: stuckId, payload: 'stuck', deliveries: 2 }]);
     });
 
