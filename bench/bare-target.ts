@@ -32,6 +32,7 @@ export async function startBareTarget(): Promise<Target> {
   return {
     name: 'bare ws',
     facts: {},
+    usesDatabase: false,
     createUsers: async (count) => Array.from({ length: count }, (_, i) => ({ id: `u${i}`, token: '' })),
     createDirect: (a, b) => room([a, b]),
     createGroup: (members) => room(members),

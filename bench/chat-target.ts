@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
+import { seedHistory } from '../scripts/seed-history.js';
 import { loadConfig } from '../src/config.js';
 import { mapLimit } from './async-utils.js';
 import { spawnChildServer, type ChildServer } from './child-process.js';
@@ -59,6 +61,7 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
   const redisUrl = loadConfig(env).redis?.url;
 
   let embeddedPort: number | undefined;
+  let userSerial = 0;
   const launch = () =>
     spawnChildServer({
       label: 'chat server',
@@ -101,6 +104,7 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
 
   return {
     name: 'chat server',
+    usesDatabase: true,
     facts: {
       engine: String(child.ready.engine ?? 'unknown'),
       database: database.description,
@@ -111,8 +115,9 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
       mapLimit(
         Array.from({ length: count }, (_, i) => i),
         8,
-        async (i): Promise<BenchUser> => {
-          const username = `b${runTag}_${i}`;
+        async (): Promise<BenchUser> => {
+          // Unique across calls: stored-history mode creates a new set of users at each level.
+          const username = `b${runTag}_${userSerial++}`;
           const input = { email: `${username}@bench.test`, username, password: 'bench-password-1' };
           const data = await post<{ register: { user: { id: string }; tokens: { accessToken: string } } }>(REGISTER, { input });
           return { id: data.register.user.id, token: data.register.tokens.accessToken };
@@ -128,6 +133,18 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
         databaseUrl,
         members.map((m) => m.id),
       ),
+    async storeHistory(messages, progress) {
+      const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+      try {
+        const result = await seedHistory(pool, { messages, progress });
+        progress(
+          `stored ${result.messages.toLocaleString('en')} more messages in ${result.conversations.toLocaleString('en')} conversations ` +
+            `of ${result.users.toLocaleString('en')} new users in ${(result.ms / 1000).toFixed(1)} s`,
+        );
+      } finally {
+        await pool.end();
+      }
+    },
     async restartAfterSetup() {
       // Registering users leaves garbage in the server's heap that a GC may hand back to the OS
       // while sockets connect: a fresh process (same database, same JWT secret) keeps the baseline still.

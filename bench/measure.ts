@@ -8,12 +8,17 @@ import type { BenchOptions } from './options.js';
 import { WindowRecorder, type WindowFigures } from './stats.js';
 import type { Target } from './target.js';
 import type { Sender, Workload } from './workloads.js';
+import { postgresCpuBetween, snapshotPostgresCpu, type PostgresCpu } from './postgres-cpu.js';
 
 export type Measurement = {
   facts: Readonly<Record<string, string>>;
   window: WindowFigures;
   /** CPU the server process used in the measured window (its database and Redis not included). */
   serverCpuSeconds: number;
+  /** CPU of every PostgreSQL process on this machine in the window (NaN when none is visible). */
+  databaseCpuSeconds: number;
+  /** The same, by kind of process. */
+  databaseCpu: PostgresCpu;
   sockets: number;
   /** After setup and one warm-up socket, before the measured sockets connect. */
   beforeSockets: ServerMemory;
@@ -37,7 +42,7 @@ export async function measure(
 ): Promise<Measurement> {
   progress(`${target.name}: creating ${load.users} users…`);
   const users = await target.createUsers(load.users);
-  const senders = await load.arrange(target, users);
+  const { senders, probes } = await load.arrange(target, users);
   progress(`${target.name}: RSS baseline (fresh process, one warm-up socket)…`);
   await target.restartAfterSetup();
   await warmSocketPath(target, senders[0]!);
@@ -49,7 +54,7 @@ export async function measure(
     const recorder = new WindowRecorder();
     const everyoneLive = subscribeAll(connections, recorder);
     progress(`${target.name}: waiting for every subscription to receive a probe…`);
-    await waitUntilLive(connections, senders, everyoneLive);
+    await waitUntilLive(connections, probes, everyoneLive);
     const socketsIdle = await target.memory();
 
     progress(
@@ -60,10 +65,13 @@ export async function measure(
     const loops = senders.map((sender) => closedLoop(byUser.get(sender.user.id)!, sender.conversationId, recorder, () => stopped));
     await delay(options.warmupMs);
     const cpuAtOpen = target.cpuSeconds();
+    const databaseAtOpen = snapshotPostgresCpu();
     recorder.open();
     await delay(options.durationMs);
     recorder.close();
     const serverCpuSeconds = target.cpuSeconds() - cpuAtOpen;
+    const databaseCpu = postgresCpuBetween(target.usesDatabase ? databaseAtOpen : undefined, snapshotPostgresCpu());
+    const databaseCpuSeconds = databaseCpu.total;
     stopped = true;
     await withTimeout(Promise.all(loops), SEND_TIMEOUT_MS + 5_000, 'senders did not stop');
     const afterLoad = await target.memory();
@@ -72,6 +80,8 @@ export async function measure(
       facts: target.facts,
       window: recorder.figures(),
       serverCpuSeconds,
+      databaseCpuSeconds,
+      databaseCpu,
       sockets: connections.length,
       beforeSockets,
       socketsIdle,

@@ -5,8 +5,15 @@ export type WorkloadName = 'dm' | 'fanout';
 
 export type BenchOptions = Readonly<{
   workloads: readonly WorkloadName[];
-  /** DM: this many senders, each paired with its own receiver (2 × dmSenders sockets). */
+  /** DM: this many senders, each paired with its own receiver. */
   dmSenders: number;
+  /** DM: users connected and subscribed in all (at least 2 × dmSenders; the rest are idle). */
+  dmUsers: number;
+  /**
+   * Stored-history mode: the DM workload at each of these numbers of stored messages, seeded before
+   * each run, in one database (ascending). Empty: the usual workloads on a fresh database.
+   */
+  historyLevels: readonly number[];
   /** Fan-out: members of the one group, each with a subscribed socket. */
   groupMembers: number;
   /** Fan-out: members sending into the group in a closed loop. */
@@ -20,6 +27,10 @@ export type BenchOptions = Readonly<{
 export const USAGE = `npm run bench [-- options]
   --workload dm|fanout|all   default all (env BENCH_WORKLOAD)
   --dm-senders S             DM pairs: S senders, S receivers (default 50; BENCH_DM_SENDERS)
+  --dm-users N               DM: users connected in all, the ones beyond the pairs idle (default 2 × S; BENCH_DM_USERS)
+  --history N,N,...          stored-history mode: the DM workload at each number of stored messages, seeded
+                             (generate_series) into one database before each run, e.g. 0,1000000,5000000
+                             (BENCH_HISTORY); reports sends/s and server + PostgreSQL CPU per message
   --group-members N          fan-out group size, all subscribed (default 200; BENCH_GROUP_MEMBERS)
   --group-senders S          fan-out senders, members of the group (default 2; BENCH_GROUP_SENDERS)
   --duration SECONDS         measured time per run (default 10; BENCH_DURATION)
@@ -49,6 +60,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       options: {
         workload: { type: 'string' },
         'dm-senders': { type: 'string' },
+        'dm-users': { type: 'string' },
+        history: { type: 'string' },
         'group-members': { type: 'string' },
         'group-senders': { type: 'string' },
         duration: { type: 'string' },
@@ -68,9 +81,18 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const groupSenders = integer('--group-senders', values['group-senders'] ?? env.BENCH_GROUP_SENDERS, 2, 1, 100);
   if (groupSenders > groupMembers) throw new UsageError('--group-senders must not exceed --group-members (senders are members)');
 
+  const dmSenders = integer('--dm-senders', values['dm-senders'] ?? env.BENCH_DM_SENDERS, 50, 1, 2500);
+  const dmUsers = integer('--dm-users', values['dm-users'] ?? env.BENCH_DM_USERS, 2 * dmSenders, 2, 20_000);
+  if (dmUsers < 2 * dmSenders) throw new UsageError('--dm-users must be at least 2 × --dm-senders (each sender has its own receiver)');
+  const historyLevels = levels(values.history ?? env.BENCH_HISTORY);
+  if (historyLevels.length > 0 && values.workload !== undefined && workload !== 'dm')
+    throw new UsageError('--history runs the DM workload; leave out --workload or give --workload dm');
+
   return Object.freeze({
-    workloads: workload === 'all' ? (['dm', 'fanout'] as const) : [workload as WorkloadName],
-    dmSenders: integer('--dm-senders', values['dm-senders'] ?? env.BENCH_DM_SENDERS, 50, 1, 2500),
+    workloads: historyLevels.length > 0 ? (['dm'] as const) : workload === 'all' ? (['dm', 'fanout'] as const) : [workload as WorkloadName],
+    dmSenders,
+    dmUsers,
+    historyLevels,
     groupMembers,
     groupSenders,
     durationMs: seconds('--duration', values.duration ?? env.BENCH_DURATION, 10, 1, 600),
@@ -85,6 +107,15 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
   if (!Number.isInteger(value) || value < min || value > max)
     throw new UsageError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
   return value;
+}
+
+/** "0,1000000,5e6" -> [0, 1000000, 5000000], ascending; "" or unset -> []. */
+function levels(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 0 || v > 100_000_000))
+    throw new UsageError(`--history must be a comma-separated list of message counts from 0 to 100000000, not "${raw}"`);
+  return [...new Set(values)].sort((a, b) => a - b);
 }
 
 function seconds(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {

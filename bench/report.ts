@@ -15,7 +15,10 @@ export function machineLines(options: BenchOptions): string[] {
     `node ${process.version} on ${os.platform()} ${os.arch()}`,
     `engine: ${process.env.REDIS_URL || process.env.REDIS_ADDR ? 'redis (REDIS_URL set)' : 'memory (REDIS_URL unset)'}`,
     `run: ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s measured per server and workload; ` +
-      `DM senders ${options.dmSenders}; group members ${options.groupMembers}, group senders ${options.groupSenders}`,
+      `DM senders ${options.dmSenders}, DM users ${options.dmUsers}; group members ${options.groupMembers}, group senders ${options.groupSenders}`,
+    ...(options.historyLevels.length > 0
+      ? [`stored-history mode: DM at ${options.historyLevels.map((n) => n.toLocaleString('en')).join(', ')} stored messages`]
+      : []),
   ];
 }
 
@@ -36,6 +39,7 @@ export function resultTable(title: string, chat: Measurement, bare: Measurement)
     ['server CPU (cores busy)', chat.serverCpuSeconds / chat.window.seconds, bare.serverCpuSeconds / bare.window.seconds, 2],
     ['server CPU per send (µs)', cpuMicros(chat, chat.window.sends), cpuMicros(bare, bare.window.sends), 0],
     ['server CPU per delivery (µs)', cpuMicros(chat, chat.window.deliveries), cpuMicros(bare, bare.window.deliveries), 1],
+    ['PostgreSQL CPU per send (µs)', databaseMicros(chat), Number.NaN, 0],
     ['server RSS per socket (KiB)', perSocketKiB(chat), perSocketKiB(bare), 1],
     ['server JS heap per socket (KiB)', jsPerSocketKiB(chat), jsPerSocketKiB(bare), 1],
     ['server RSS before sockets (MiB)', mib(chat.beforeSockets.rssBytes), mib(bare.beforeSockets.rssBytes), 1],
@@ -93,6 +97,74 @@ function problems(name: string, m: Measurement): string[] {
   if (m.feedErrors) out.push(`${name}: ${m.feedErrors} subscription(s) or socket(s) ended early`);
   if (m.serverErrors.count) out.push(`${name} logged ${m.serverErrors.count} error(s), first: ${m.serverErrors.first.join(' | ')}`);
   return out;
+}
+
+const databaseMicros = (m: Measurement) => (m.window.sends ? (m.databaseCpuSeconds * 1e6) / m.window.sends : Number.NaN);
+
+/** Stored-history mode: one row per level of stored messages, the bare ceiling last. */
+export function historyTable(title: string, levels: readonly { stored: number; chat: Measurement }[], bare: Measurement): string {
+  const sendsPerSecond = (m: Measurement) => m.window.sends / m.window.seconds;
+  const cpuPerSend = (m: Measurement) => (m.window.sends ? (m.serverCpuSeconds * 1e6) / m.window.sends : Number.NaN);
+  const first = levels[0]!.chat;
+  const header = [
+    'stored messages',
+    'sends/s',
+    'vs first',
+    'vs bare',
+    'p50 ms',
+    'p99 ms',
+    'server CPU/send µs',
+    'vs bare',
+    'PostgreSQL CPU/send µs',
+    'vs first',
+    'failed',
+  ];
+  const rows = levels.map(({ stored, chat }) => [
+    stored.toLocaleString('en'),
+    format(sendsPerSecond(chat), 0),
+    ratio(sendsPerSecond(chat), sendsPerSecond(first)),
+    ratio(sendsPerSecond(chat), sendsPerSecond(bare)),
+    format(chat.window.p50Ms, 1),
+    format(chat.window.p99Ms, 1),
+    format(cpuPerSend(chat), 0),
+    ratio(cpuPerSend(chat), cpuPerSend(bare)),
+    format(databaseMicros(chat), 0),
+    ratio(databaseMicros(chat), databaseMicros(first)),
+    format(chat.window.failedSends, 0),
+  ]);
+  rows.push([
+    'bare ws ceiling',
+    format(sendsPerSecond(bare), 0),
+    '',
+    '',
+    format(bare.window.p50Ms, 1),
+    format(bare.window.p99Ms, 1),
+    format(cpuPerSend(bare), 0),
+    '',
+    '',
+    '',
+    format(bare.window.failedSends, 0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
+  const notes = [
+    'each level seeds more history into the same database (users, direct conversations, messages, refresh tokens), then runs the DM workload',
+    'PostgreSQL CPU: every `postgres` process on this box in the measured window (backends, WAL writer, checkpointer, autovacuum) / answered sends',
+    ...levels.map(({ stored, chat }) => {
+      const per = (seconds: number) => format(chat.window.sends ? (seconds * 1e6) / chat.window.sends : Number.NaN, 1);
+      const cpu = chat.databaseCpu;
+      return `PostgreSQL CPU per send at ${stored.toLocaleString('en')}: backends ${per(cpu.backends)} µs, autovacuum ${per(cpu.autovacuum)} µs, background ${per(cpu.background)} µs`;
+    }),
+    ...levels.flatMap(({ stored, chat }) => problems(`chat server at ${stored.toLocaleString('en')}`, chat)),
+    ...problems('bare ws', bare),
+  ];
+  return [
+    `\n== ${title} ==`,
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('-|-'),
+    ...rows.map(line),
+    ...notes.map((n) => `  ${n}`),
+  ].join('\n');
 }
 
 function format(value: number, digits: number): string {

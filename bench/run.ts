@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { startBareTarget } from './bare-target.js';
 import { startChatTarget } from './chat-target.js';
 import { chooseDatabase } from './database.js';
-import { measure } from './measure.js';
+import { measure, type Measurement } from './measure.js';
 import { parseOptions, UsageError } from './options.js';
-import { machineLines, resultTable } from './report.js';
+import { historyTable, machineLines, resultTable } from './report.js';
 import type { Target } from './target.js';
 import { workload } from './workloads.js';
 
@@ -32,6 +32,41 @@ async function main() {
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
   try {
+    if (options.historyLevels.length > 0) {
+      const load = workload('dm', options);
+      progress(`stored-history mode: ${load.title}`);
+      progress('starting the chat server…');
+      const chat = await startChatTarget({ repoRoot, database, dataDir });
+      running.add(chat);
+      const levels: { stored: number; chat: Measurement }[] = [];
+      let stored = 0;
+      try {
+        for (const level of options.historyLevels) {
+          if (level > stored) {
+            progress(`seeding ${(level - stored).toLocaleString('en')} messages (to ${level.toLocaleString('en')} stored)…`);
+            await chat.storeHistory!(level - stored, progress);
+            stored = level;
+          }
+          progress(`chat server with ${stored.toLocaleString('en')} stored messages`);
+          levels.push({ stored, chat: await measure(chat, load, options, progress) });
+        }
+      } finally {
+        running.delete(chat);
+        await chat.stop();
+      }
+      progress('starting the bare ws server…');
+      const bare = await startBareTarget();
+      running.add(bare);
+      let bareResult: Measurement;
+      try {
+        bareResult = await measure(bare, load, options, progress);
+      } finally {
+        running.delete(bare);
+        await bare.stop();
+      }
+      console.log(historyTable(`stored history: ${load.title}`, levels, bareResult));
+      return;
+    }
     for (const name of options.workloads) {
       const load = workload(name, options);
       const measureOn = async (target: Target) => {

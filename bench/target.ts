@@ -8,6 +8,8 @@ export interface Target {
   readonly name: string;
   /** Facts worth printing beside the figures (engine, database). */
   readonly facts: Readonly<Record<string, string>>;
+  /** Whether PostgreSQL on this box works for this target (its CPU is then counted). */
+  readonly usesDatabase: boolean;
   createUsers(count: number): Promise<BenchUser[]>;
   /** The conversation of a pair, whatever the target calls it. */
   createDirect(a: BenchUser, b: BenchUser): Promise<string>;
@@ -20,6 +22,8 @@ export interface Target {
   /** CPU seconds the server process has used so far. */
   cpuSeconds(): number;
   serverErrors(): { count: number; first: string[] };
+  /** Adds this many seeded messages (with their users and conversations) to the target's stored history. */
+  storeHistory?(messages: number, progress: (line: string) => void): Promise<void>;
   /** Stops the server and removes what it left behind. */
   stop(): Promise<void>;
 }

@@ -99,8 +99,11 @@ export async function seedHistory(pool: pg.Pool, options: SeedOptions): Promise<
       progress(`seeded ${written.toLocaleString('en')} of ${messages.toLocaleString('en')} messages`);
     }
     await client.query('COMMIT');
-    // Fresh statistics, as autovacuum would give them a while later: plans are chosen on these.
-    await client.query('ANALYZE users, conversations, conversation_members, messages, refresh_tokens');
+    // The state autovacuum would leave a while later (statistics, visibility map), and a checkpoint,
+    // so that what is measured next is the steady state, not the aftermath of a bulk load.
+    progress('vacuuming and analyzing the seeded tables…');
+    await client.query('VACUUM (ANALYZE) users, conversations, conversation_members, messages, refresh_tokens');
+    await client.query('CHECKPOINT').catch(() => undefined); // needs superuser or pg_checkpoint
     return { users, conversations, messages: written, refreshTokens: users, ms: performance.now() - started };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
