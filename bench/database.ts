@@ -59,8 +59,15 @@ export async function createGroupConversation(databaseUrl: string, memberIds: re
   await client.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`INSERT INTO conversations (id, kind, title, created_at) VALUES ($1::uuid, 'GROUP', 'bench fan-out', now())`, [id]);
-    await client.query('INSERT INTO conversation_members (conversation_id, user_id) SELECT $1::uuid, unnest($2::uuid[])', [id, memberIds]);
+    await client.query(
+      `INSERT INTO conversations (id, kind, title, member_count, created_at) VALUES ($1::uuid, 'GROUP', 'bench fan-out', $2, now())`,
+      [id, memberIds.length],
+    );
+    await client.query(
+      `INSERT INTO conversation_members (conversation_id, user_id, role)
+       SELECT $1::uuid, u, CASE WHEN ord = 1 THEN 'ADMIN'::member_role ELSE 'MEMBER' END FROM unnest($2::uuid[]) WITH ORDINALITY AS v(u, ord)`,
+      [id, memberIds],
+    );
     await client.query('COMMIT');
   } finally {
     await client.end();

@@ -62,14 +62,16 @@ export async function seedHistory(pool: pg.Pool, options: SeedOptions): Promise<
       [users, perConversation, messages, conversations],
     );
     await client.query(
-      `INSERT INTO conversations (id, kind, direct_key, last_seq, created_at)
-       SELECT id, 'DIRECT', least(a::text, b::text) || ':' || greatest(a::text, b::text), size, now() - interval '400 days'
+      `INSERT INTO conversations (id, kind, direct_key, last_seq, member_count, created_at, last_activity_at)
+       SELECT id, 'DIRECT', least(a::text, b::text) || ':' || greatest(a::text, b::text), size, 2,
+              now() - interval '400 days', now() - interval '365 days' + (size * interval '1 minute')
          FROM seed_conversations`,
     );
+    // Everything seeded counts as read by both members.
     await client.query(
-      `INSERT INTO conversation_members (conversation_id, user_id, joined_at)
-       SELECT id, a, now() - interval '400 days' FROM seed_conversations
-       UNION ALL SELECT id, b, now() - interval '400 days' FROM seed_conversations`,
+      `INSERT INTO conversation_members (conversation_id, user_id, joined_at, last_read_seq)
+       SELECT id, a, now() - interval '400 days', size FROM seed_conversations
+       UNION ALL SELECT id, b, now() - interval '400 days', size FROM seed_conversations`,
     );
     // Half expired, a quarter revoked: what a table of real logins holds.
     await client.query(
@@ -85,19 +87,32 @@ export async function seedHistory(pool: pg.Pool, options: SeedOptions): Promise<
     let written = 0;
     for (let from = 1; from <= conversations; from += conversationsPerChunk) {
       const to = Math.min(conversations, from + conversationsPerChunk - 1);
+      // Event positions from the clock, as the worker takes them (the clock stays locked until commit).
       const inserted = await client.query(
-        `INSERT INTO messages (id, conversation_id, seq, sender_id, content, client_message_id, created_at)
-         SELECT gen_random_uuid(), c.id, s.seq, CASE WHEN s.seq % 2 = 1 THEN c.a ELSE c.b END,
-                'seeded message ' || s.seq || ' of a conversation of ' || c.size,
-                CASE WHEN s.seq % 10 = 0 THEN NULL ELSE $1 || '-' || c.n || '-' || s.seq END,
-                now() - interval '365 days' + (s.seq * interval '1 minute')
-           FROM seed_conversations c CROSS JOIN LATERAL generate_series(1, c.size) AS s(seq)
-          WHERE c.n BETWEEN $2::int AND $3::int`,
+        `WITH chunk AS (
+           SELECT c.id AS conversation_id, c.n, c.a, c.b, c.size, s.seq, row_number() OVER (ORDER BY c.n, s.seq) AS ord
+             FROM seed_conversations c CROSS JOIN LATERAL generate_series(1, c.size) AS s(seq)
+            WHERE c.n BETWEEN $2::int AND $3::int
+         ), clock AS (
+           UPDATE event_clock SET last_pos = last_pos + (SELECT count(*) FROM chunk) WHERE id = 1
+           RETURNING last_pos - (SELECT count(*) FROM chunk) AS base
+         )
+         INSERT INTO messages (id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos)
+         SELECT gen_random_uuid(), k.conversation_id, k.seq, CASE WHEN k.seq % 2 = 1 THEN k.a ELSE k.b END,
+                'seeded message ' || k.seq || ' of a conversation of ' || k.size,
+                CASE WHEN k.seq % 10 = 0 THEN NULL ELSE $1 || '-' || k.n || '-' || k.seq END,
+                now() - interval '365 days' + (k.seq * interval '1 minute'), clock.base + k.ord
+           FROM chunk k, clock`,
         [tag, from, to],
       );
       written += inserted.rowCount ?? 0;
       progress(`seeded ${written.toLocaleString('en')} of ${messages.toLocaleString('en')} messages`);
     }
+    await client.query(
+      `UPDATE conversations c SET last_message_id = m.id, last_event_pos = m.pos
+         FROM seed_conversations s JOIN messages m ON m.conversation_id = s.id AND m.seq = s.size
+        WHERE c.id = s.id`,
+    );
     await client.query('COMMIT');
     // The state autovacuum would leave a while later (statistics, visibility map), and a checkpoint,
     // so that what is measured next is the steady state, not the aftermath of a bulk load.

@@ -56,6 +56,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     services,
     async start() {
       await commits.start();
+      await services.router.start();
       jobs = [
         startPeriodic({
           name: 'stream backlog reading',
@@ -115,6 +116,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       await waitAtMost(worker?.stop(), config.shutdownTimeoutMs);
       await ws.close();
       await Promise.all(jobs.map((job) => job.stop()));
+      await services.router.stop();
       await commits.stop();
       httpServer.closeAllConnections();
       logger.info('stopped');

@@ -1,4 +1,4 @@
-// What resolvers use, built from deps: auth, the send path, live feeds. No I/O happens here.
+// What resolvers use, built from deps: auth, the send path, live feeds and the event router. No I/O happens here.
 import type { Deps } from './deps.js';
 import type { Services } from './graphql/context.js';
 import { createLogin } from './modules/auth/login.js';
@@ -7,8 +7,12 @@ import { createSendAccess } from './modules/conversations/send-access.js';
 import { createBacklogGuard } from './modules/messages/backlog-guard.js';
 import { createCommitWaiter } from './modules/messages/commit-waiter.js';
 import { createInFlight } from './modules/messages/in-flight.js';
-import { createLiveFeeds } from './modules/messages/live-feeds.js';
 import { createRateLimiter } from './modules/rate-limit/token-bucket.js';
+import type { CommittedEvent } from './modules/events/committed-events.js';
+import { readClock } from './modules/events/event-clock.js';
+import { createEventRouter } from './modules/events/event-router.js';
+import { replayAll } from './modules/events/replay.js';
+import { createUserFeeds } from './modules/realtime/user-feeds.js';
 
 export function buildServices(deps: Deps): Services {
   const { config, logger, metrics } = deps;
@@ -18,6 +22,7 @@ export function buildServices(deps: Deps): Services {
     perSecond: config.loginAttemptsPerMinute / 60,
     burst: Math.max(1, config.loginAttemptsPerMinute),
   });
+  const feeds = createUserFeeds<CommittedEvent>();
   return {
     config,
     logger,
@@ -36,6 +41,14 @@ export function buildServices(deps: Deps): Services {
       sendTimeoutMs: config.sendTimeoutMs,
       metrics,
     },
-    feeds: createLiveFeeds({ bus: deps.bus, topics: deps.topics, metrics, logger }),
+    feeds,
+    router: createEventRouter({
+      bus: deps.bus,
+      topics: deps.topics,
+      feeds,
+      readClock: () => readClock(deps.pool),
+      replay: (userId, after, upTo) => replayAll(deps.pool, userId, after, upTo),
+      logger,
+    }),
   };
 }

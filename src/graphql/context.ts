@@ -6,7 +6,9 @@ import type { Metrics } from '../infra/metrics.js';
 import type { createLogin } from '../modules/auth/login.js';
 import type { AuthDeps } from '../modules/auth/sessions.js';
 import type { TokenService } from '../modules/auth/tokens.js';
-import type { LiveFeeds } from '../modules/messages/live-feeds.js';
+import type { CommittedEvent } from '../modules/events/committed-events.js';
+import type { EventRouter } from '../modules/events/event-router.js';
+import type { UserFeeds } from '../modules/realtime/user-feeds.js';
 import type { SendMessageDeps } from '../modules/messages/send-message.js';
 
 /** What resolvers may use; built once per app in app.ts. */
@@ -18,7 +20,8 @@ export type Services = {
   tokens: TokenService;
   auth: AuthDeps & { login: ReturnType<typeof createLogin> };
   send: SendMessageDeps;
-  feeds: LiveFeeds;
+  feeds: UserFeeds<CommittedEvent>;
+  router: EventRouter;
 };
 
 export type Viewer = { id: string };

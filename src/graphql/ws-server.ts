@@ -61,12 +61,10 @@ export function attachWebSocketServer(options: WsOptions) {
         try {
           const { userId } = services.tokens.verifyAccess(token);
           ctx.extra.viewer = { id: userId };
-          const release = await services.feeds.acquire(userId);
-          if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) {
-            release(); // closed while the feed was opening: onClose has run already
-            return false;
+          if (!services.router.isLive()) {
+            throw new AppError('UNAVAILABLE', 'Live delivery is unavailable right now (the message bus cannot be reached).');
           }
-          ctx.extra.release = release;
+          ctx.extra.release = services.feeds.acquire(userId);
           return true;
         } catch (error) {
           if (error instanceof AppError && error.code === 'UNAUTHENTICATED') return false;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPushIterator } from '../../src/modules/messages/push-iterator.js';
+import { createPushIterator } from '../../src/modules/realtime/push-iterator.js';
 
 describe('a subscription’s event queue', () => {
   const make = (maxQueue: number) => {

@@ -26,6 +26,8 @@ export type CommittedMessage = {
   content: string;
   clientMessageId: string | null;
   createdAt: Date;
+  /** Event position (commit order across the database). */
+  pos: number;
   sender: MessageSender;
 };
 
@@ -63,7 +65,7 @@ export function decodeReplies(payload: string): CommitReply[] {
   return raw.map((reply) => (reply.ok ? { ...reply, message: reviveMessage(reply.message) } : reply));
 }
 
-function reviveMessage(raw: CommittedMessage): CommittedMessage {
+export function reviveMessage(raw: CommittedMessage): CommittedMessage {
   return {
     ...raw,
     createdAt: new Date(raw.createdAt),

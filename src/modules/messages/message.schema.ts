@@ -3,8 +3,10 @@ import { AppError } from '../../errors.js';
 import { builder } from '../../graphql/builder.js';
 import { assertMember } from '../conversations/membership.js';
 import { UserRef } from '../users/user.schema.js';
-import type { User } from '../../generated/prisma/client.js';
+import type { Message, User } from '../../generated/prisma/client.js';
+import type { CommittedMessage } from './message-event.js';
 import { sendMessage } from './send-message.js';
+import { subscribeToMessages } from './message-subscription.js';
 
 export const MessageRef = builder.prismaObject('Message', {
   fields: (t) => ({
@@ -42,7 +44,7 @@ builder.mutationField('sendMessage', (t) =>
     description: 'Sends a message; answers once it is stored, with its seq. Give exactly one of recipientId or conversationId.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: SendMessageInput, required: true }) },
-    resolve: (_root, { input }, { services, viewer }) => sendMessage(services.send, viewer!.id, input),
+    resolve: async (_root, { input }, { services, viewer }) => asMessageRow(await sendMessage(services.send, viewer!.id, input)),
   }),
 );
 
@@ -67,8 +69,7 @@ builder.queryField('messages', (t) =>
           throw new AppError('BAD_USER_INPUT', 'afterSeq must be 0 or more.', { field: 'afterSeq' });
         }
         return context.db.message.findMany({
-          ...query,
-          include: { ...(query as { include?: object }).include, sender: true },
+          ...withSender(query),
           where: { conversationId: args.conversationId, ...(args.afterSeq != null ? { seq: { gt: args.afterSeq } } : {}) },
           orderBy: { seq: 'asc' },
         });
@@ -104,8 +105,23 @@ builder.subscriptionField('messageReceived', (t) =>
     args: { conversationId: t.arg.id() },
     subscribe: async (_root, args, context) => {
       if (args.conversationId) await assertMember(context.db, args.conversationId, context.viewer!.id);
-      return context.services.feeds.subscribe(context.viewer!.id, args.conversationId ?? null);
+      return subscribeToMessages(context.services, context.viewer!.id, args.conversationId ?? null);
     },
-    resolve: (message) => message,
+    resolve: (message) => asMessageRow(message),
   }),
 );
+
+/**
+ * A committed message as the Message type's parent. The type's fields read only what a committed
+ * message carries (its sender included), so the mutation's answer, a history row and a live event
+ * are the same Message; only the row's bigint position, which no field exposes, is missing.
+ * (A type-level Pothos `select` would type this exactly, but it also makes Pothos query for any
+ * parent it did not load itself: a query per delivered event.)
+ */
+export const asMessageRow = (message: CommittedMessage) => message as unknown as Message;
+
+/** The sender is read with every history page (the type's sender field never queries on its own). */
+function withSender<Q extends object>(query: Q): Q {
+  const q = query as { select?: object; include?: object };
+  return (q.select ? { ...query, select: { ...q.select, sender: true } } : { ...query, include: { ...q.include, sender: true } }) as Q;
+}

@@ -12,14 +12,16 @@ export interface Bus {
    * `handler`, on this instance, in publish order.
    */
   subscribe(topic: string, handler: (payload: string) => void): Promise<Unsubscribe>;
+  /** Whether messages published now reach this instance's subscriptions (false while reconnecting). */
+  isLive(): boolean;
   close(): Promise<void>;
 }
 
 /** Topic names; one prefix per deployment (and per test) keeps neighbours apart on a shared Redis. */
 export function topics(prefix: string) {
   return {
-    /** Everything a user should see live: messages of every conversation they are a member of. */
-    user: (userId: string) => `${prefix}user:${userId}`,
+    /** Every committed batch of durable events, to every instance (each routes them to its own users). */
+    events: `${prefix}events`,
     /** Commit outcomes for the sendMessage calls waiting on one instance. */
     replies: (instanceId: string) => `${prefix}replies:${instanceId}`,
   };

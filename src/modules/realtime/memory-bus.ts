@@ -23,6 +23,7 @@ export function createMemoryBus(): Bus {
         if (set.size === 0 && handlers.get(topic) === set) handlers.delete(topic);
       };
     },
+    isLive: () => true,
     async close() {
       handlers.clear();
     },

@@ -35,6 +35,7 @@ export function createRedisBus(publisher: Redis, subscriber: Redis): Bus {
         pubsub.unsubscribe(id);
       };
     },
+    isLive: () => subscriber.status === 'ready',
     async close() {
       // Connections are closed by their owner (deps.ts).
     },

@@ -18,6 +18,8 @@ type MessageRow = {
   content: string;
   client_message_id: string | null;
   created_at: Date;
+  /** bigint: a string from pg, a number once assigned here. */
+  pos: string | number;
 };
 
 /**
@@ -25,6 +27,9 @@ type MessageRow = {
  * Seq numbers come from `conversations.last_seq` under a row lock taken in id order, so they are
  * gapless per conversation and concurrent workers cannot deadlock on them. Idempotent: an entry
  * stored before (same message id) or a retry (same sender and clientMessageId) inserts nothing.
+ * New messages get event positions (the clock is taken last, in the same statement as the insert),
+ * move their conversation to the top of its members' lists, and mark it read for their sender up
+ * to themselves (replying means you have read what came before).
  * Throws if the transaction fails; nothing of the batch is stored then.
  */
 export async function commitMessages(pool: Pool, requests: readonly SendRequest[], now = new Date()): Promise<CommitResult[]> {
@@ -53,9 +58,9 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
     // Two index lookups, not one OR: `id = ANY(..) OR (sender_id, client_message_id) IN (..)` can use
     // neither index and reads the whole table on every batch.
     const existing = await client.query<MessageRow>(
-      `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at FROM messages WHERE id = ANY($1::uuid[])
+      `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos FROM messages WHERE id = ANY($1::uuid[])
        UNION
-       SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, m.created_at
+       SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, m.created_at, m.pos
          FROM unnest($2::uuid[], $3::text[]) AS k(sender_id, client_message_id)
          JOIN messages m ON m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
       [requests.map((r) => r.id), keyed.map((r) => r.senderId), keyed.map((r) => r.clientMessageId)],
@@ -97,6 +102,7 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
         content: request.content,
         client_message_id: request.clientMessageId,
         created_at: now,
+        pos: 0, // assigned by the insert below
       };
       lastSeq.set(request.conversationId, row.seq);
       inserts.push(row);
@@ -105,32 +111,28 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
       planned.push({ kind: 'new', row });
     }
 
-    if (inserts.length > 0) {
-      await client.query(
-        `INSERT INTO messages (id, conversation_id, seq, sender_id, content, client_message_id, created_at)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])`,
-        [
-          inserts.map((r) => r.id),
-          inserts.map((r) => r.conversation_id),
-          inserts.map((r) => r.seq),
-          inserts.map((r) => r.sender_id),
-          inserts.map((r) => r.content),
-          inserts.map((r) => r.client_message_id),
-          inserts.map((r) => r.created_at),
-        ],
-      );
-      const advanced = [...new Set(inserts.map((r) => r.conversation_id))];
-      await client.query('UPDATE conversations c SET last_seq = v.seq FROM unnest($1::uuid[], $2::int[]) AS v(id, seq) WHERE c.id = v.id', [
-        advanced,
-        advanced.map((id) => lastSeq.get(id)),
-      ]);
-    }
-
     const senderIds = [...new Set(planned.flatMap((p) => ('row' in p ? [p.row.sender_id] : [])))];
     const senders = await client.query<{ id: string; username: string; email: string; created_at: Date }>(
       'SELECT id, username, email, created_at FROM users WHERE id = ANY($1::uuid[])',
       [senderIds],
     );
+
+    if (inserts.length > 0) {
+      // One statement, so that the event clock's lock (taken first in it) is held only for this
+      // statement and the commit.
+      const { rows } = await client.query<{ base: string }>(INSERT_MESSAGES, [
+        inserts.map((r) => r.id),
+        inserts.map((r) => r.conversation_id),
+        inserts.map((r) => r.seq),
+        inserts.map((r) => r.sender_id),
+        inserts.map((r) => r.content),
+        inserts.map((r) => r.client_message_id),
+        inserts.map((r) => r.created_at),
+      ]);
+      const base = Number(rows[0]!.base);
+      inserts.forEach((row, index) => (row.pos = base + index + 1));
+    }
+
     await client.query('COMMIT');
 
     const senderById = new Map<string, MessageSender>(
@@ -152,6 +154,41 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
 
 const clientKey = (senderId: string, clientMessageId: string) => `${senderId}\u0000${clientMessageId}`;
 
+/**
+ * Takes positions base+1..base+n in array order, inserts the messages at them, moves each
+ * conversation's last message, activity and last event position, and raises each sender's
+ * last_read_seq to their newest message. Returns base.
+ */
+const INSERT_MESSAGES = `
+  WITH clock AS (
+    UPDATE event_clock SET last_pos = last_pos + cardinality($1::uuid[]) WHERE id = 1
+    RETURNING last_pos - cardinality($1::uuid[]) AS base
+  ), batch AS (
+    SELECT v.*, clock.base + v.ord AS pos
+      FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
+           WITH ORDINALITY AS v(id, conversation_id, seq, sender_id, content, client_message_id, created_at, ord),
+           clock
+  ), inserted AS (
+    INSERT INTO messages (id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos)
+    SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos FROM batch
+    RETURNING 1
+  ), newest AS (
+    SELECT DISTINCT ON (conversation_id) conversation_id, id, seq, created_at, pos FROM batch ORDER BY conversation_id, seq DESC
+  ), moved AS (
+    UPDATE conversations c
+       SET last_seq = n.seq, last_message_id = n.id, last_activity_at = n.created_at, last_event_pos = n.pos
+      FROM newest n WHERE c.id = n.conversation_id
+    RETURNING 1
+  ), read_by_sender AS (
+    UPDATE conversation_members m SET last_read_seq = greatest(m.last_read_seq, s.seq)
+      FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM batch GROUP BY conversation_id, sender_id) s
+     WHERE m.conversation_id = s.conversation_id AND m.user_id = s.sender_id
+    RETURNING 1
+  )
+  SELECT base, (SELECT count(*) FROM inserted) AS inserted, (SELECT count(*) FROM moved) AS moved,
+         (SELECT count(*) FROM read_by_sender) AS read
+    FROM clock`;
+
 function toMessage(row: MessageRow, sender: MessageSender): CommittedMessage {
   return {
     id: row.id,
@@ -161,6 +198,7 @@ function toMessage(row: MessageRow, sender: MessageSender): CommittedMessage {
     content: row.content,
     clientMessageId: row.client_message_id,
     createdAt: row.created_at,
+    pos: Number(row.pos),
     sender,
   };
 }

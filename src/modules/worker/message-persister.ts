@@ -3,7 +3,8 @@ import type { Logger } from '../../infra/logger.js';
 import type { Metrics } from '../../infra/metrics.js';
 import type { Bus, Topics } from '../realtime/bus.js';
 import type { StreamEntry } from '../realtime/stream.js';
-import { decodeSendRequest, encodeMessage, encodeReplies, type CommitReply, type SendRequest } from '../messages/message-event.js';
+import { decodeSendRequest, encodeReplies, type CommitReply, type SendRequest } from '../messages/message-event.js';
+import { encodeBatch, type CommittedEvent } from '../events/committed-events.js';
 import { commitMessages, type CommitResult } from './commit-messages.js';
 import { isTransientError } from '../../infra/transient-errors.js';
 import type { BatchOutcome } from './stream-consumer.js';
@@ -20,8 +21,11 @@ export type MessagePersisterDeps = {
 
 /**
  * The worker's batch handler, in the order that makes "delivered means stored" hold:
- * commit the batch, then publish each new message to its members, then answer the waiting
- * sendMessage calls; the consumer acks only after this resolves.
+ * commit the batch, then publish its new messages as one event batch (every instance routes them to
+ * its members), then answer the waiting sendMessage calls; the consumer acks only after this
+ * resolves. A message stored by an earlier delivery of its entry (a crash before the ack) is not
+ * published again: if its batch never reached the bus, every instance's event router reads the
+ * missing positions from the database.
  */
 export function createMessagePersister({ pool, bus, topics, logger, metrics, afterCommit }: MessagePersisterDeps) {
   const log = logger.child({ component: 'message-persister' });
@@ -42,13 +46,12 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
     afterCommit?.();
     const committedAt = Date.now();
     const replies = new Map<string, CommitReply[]>();
-    const publishes: Promise<void>[] = [];
+    const events: CommittedEvent[] = [];
     for (const [index, result] of results) {
       const { entry, request } = decoded[index]!;
-      if (result.kind === 'new' || result.kind === 'redelivered') {
-        publishes.push(bus.publish(result.memberIds.map(topics.user), encodeMessage(result.message)));
-      }
       if (result.kind === 'new') {
+        const { message, memberIds } = result;
+        events.push({ kind: 'message', pos: message.pos, conversationId: message.conversationId, recipients: memberIds, message });
         metrics.messagesCommitted.inc();
         metrics.workerLag.observe(Math.max(0, committedAt - request.sentAt) / 1000);
       }
@@ -61,8 +64,10 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
       replies.set(request.replyTo, list);
       outcome.done.push(entry.id);
     }
-    // A failed publish throws: every entry stays pending and is redelivered (and republished).
-    await Promise.all(publishes);
+    // A failed publish throws: every entry stays pending, and the routers fill the gap meanwhile.
+    // Positions of one transaction are contiguous; a batch committed in pieces (after a failure)
+    // is published piece by piece.
+    for (const batch of contiguousBatches(events)) await bus.publish([topics.events], encodeBatch(batch));
     await Promise.all([...replies].map(([instance, list]) => bus.publish([topics.replies(instance)], encodeReplies(list))));
     return outcome;
   };
@@ -95,4 +100,18 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
     }
     return results;
   }
+}
+
+/** Events sorted by position, cut where positions jump: each piece is one commit's range. */
+function contiguousBatches(events: CommittedEvent[]) {
+  const sorted = [...events].sort((a, b) => a.pos - b.pos);
+  const batches: { from: number; to: number; events: CommittedEvent[] }[] = [];
+  for (const event of sorted) {
+    const last = batches[batches.length - 1];
+    if (last && last.to === event.pos - 1) {
+      last.events.push(event);
+      last.to = event.pos;
+    } else batches.push({ from: event.pos - 1, to: event.pos, events: [event] });
+  }
+  return batches;
 }

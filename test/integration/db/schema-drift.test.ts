@@ -116,7 +116,7 @@ async function actualColumns(client: pg.ClientBase): Promise<string[]> {
   const { rows } = await client.query<{ line: string }>(`
     SELECT table_name || '.' || column_name || ' ' ||
            CASE WHEN data_type = 'USER-DEFINED' THEN 'USER-DEFINED(' || udt_name || ')'
-                WHEN data_type = 'ARRAY' THEN 'ARRAY(' || udt_name || ')'
+                WHEN data_type = 'ARRAY' THEN 'ARRAY(' || substr(udt_name, 2) || ')' -- _uuid: an array of uuid
                 WHEN data_type LIKE 'timestamp%' THEN data_type || '(' || datetime_precision || ')'
                 ELSE data_type END || ' ' ||
            CASE WHEN is_nullable = 'YES' THEN 'NULL' ELSE 'NOT NULL' END AS line

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMessage } from '../../../src/modules/messages/message-event.js';
+import { encodeBatch } from '../../../src/modules/events/committed-events.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { waitFor } from '../../helpers/deferred.js';
@@ -51,12 +51,18 @@ describe('live delivery reads nothing from the database', () => {
       content: 'no query needed',
       clientMessageId: null,
       createdAt: new Date('2026-11-24T10:00:00.000Z'),
+      pos: server.app.services.router.delivered + 1,
       sender: { id: alice.id, username: alice.username, email: alice.email, createdAt: new Date('2026-11-24T09:00:00.000Z') },
     };
-    // What the worker publishes after a commit, to every member's topic.
+    // What the worker publishes after a commit: one batch, naming the members.
+    const { pos, conversationId } = message;
     await server.deps.bus.publish(
-      members.map((m) => server.deps.topics.user(m.id)),
-      encodeMessage(message),
+      [server.deps.topics.events],
+      encodeBatch({
+        from: pos - 1,
+        to: pos,
+        events: [{ kind: 'message', pos, conversationId, recipients: members.map((m) => m.id), message }],
+      }),
     );
 
     for (const feed of feeds) {

@@ -12,7 +12,7 @@ export function createPushIterator<T>({
   onEnd: () => void;
 }) {
   const queue: T[] = [];
-  let waiting: ((result: IteratorResult<T>) => void) | undefined;
+  let waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | undefined;
   let failure: Error | undefined;
   let ended = false;
 
@@ -23,23 +23,25 @@ export function createPushIterator<T>({
     onEnd();
   };
 
+  const takeFailure = () => {
+    const error = failure!;
+    failure = undefined;
+    end();
+    return error;
+  };
+
   const iterator: AsyncIterableIterator<T> = {
     next() {
       if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
-      if (failure) {
-        const error = failure;
-        failure = undefined;
-        end();
-        return Promise.reject(error);
-      }
+      if (failure) return Promise.reject(takeFailure());
       if (ended) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve) => {
-        waiting = resolve;
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
       });
     },
     return() {
       end();
-      waiting?.({ value: undefined, done: true });
+      waiting?.resolve({ value: undefined, done: true });
       waiting = undefined;
       return Promise.resolve({ value: undefined, done: true });
     },
@@ -48,24 +50,40 @@ export function createPushIterator<T>({
     },
   };
 
+  /** Ends the iterator with `error` once the values already queued have been taken. */
+  const fail = (error: Error) => {
+    if (ended || failure) return;
+    failure = error;
+    if (waiting) {
+      const { reject } = waiting;
+      waiting = undefined;
+      reject(takeFailure());
+    }
+  };
+
   return {
     iterator,
     /** Returns false if the value was not taken (iterator ended or overflowed). */
     push(value: T): boolean {
       if (ended || failure) return false;
       if (waiting) {
-        const resolve = waiting;
+        const { resolve } = waiting;
         waiting = undefined;
         resolve({ value, done: false });
         return true;
       }
       if (queue.length >= maxQueue) {
-        failure = overflowError();
+        fail(overflowError());
         queue.length = 0;
         return false;
       }
       queue.push(value);
       return true;
+    },
+    fail,
+    /** Values queued and not yet taken. */
+    get queued() {
+      return queue.length;
     },
   };
 }

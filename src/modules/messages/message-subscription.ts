@@ -1,0 +1,38 @@
+import { AppError } from '../../errors.js';
+import type { Metrics } from '../../infra/metrics.js';
+import type { CommittedEvent } from '../events/committed-events.js';
+import { createPushIterator } from '../realtime/push-iterator.js';
+import type { UserFeeds } from '../realtime/user-feeds.js';
+import type { CommittedMessage } from './message-event.js';
+
+/**
+ * Messages for `userId` (of one conversation, or all) stored from now on, as they reach this
+ * instance's feed. Bounded: a subscriber more than `maxQueue` messages behind is stopped with an
+ * error telling it how to catch up. With a conversation given, removal from it ends the
+ * subscription with FORBIDDEN, as any later read would.
+ */
+export function subscribeToMessages(
+  { feeds, metrics, maxQueue = 1000 }: { feeds: UserFeeds<CommittedEvent>; metrics: Metrics; maxQueue?: number },
+  userId: string,
+  conversationId: string | null,
+): AsyncIterableIterator<CommittedMessage> {
+  let stopListening = () => {};
+  const { iterator, push, fail } = createPushIterator<CommittedMessage>({
+    maxQueue,
+    overflowError: () =>
+      new AppError(
+        'UNAVAILABLE',
+        'This subscription fell too far behind and was stopped. Subscribe again, then fetch the messages after the last seq you have.',
+      ),
+    onEnd: () => stopListening(),
+  });
+  stopListening = feeds.listen(userId, (event) => {
+    if (conversationId !== null && event.conversationId !== conversationId) return;
+    if (event.kind === 'message') {
+      if (push(event.message)) metrics.messagesDelivered.inc();
+    } else if (conversationId !== null && event.kind === 'conversation' && event.removed.includes(userId)) {
+      fail(new AppError('FORBIDDEN', 'You are no longer a member of this conversation.'));
+    }
+  });
+  return iterator;
+}

@@ -1,0 +1,69 @@
+export type FeedListener<E> = (event: E) => void;
+type Feed<E> = { sockets: number; listeners: Set<FeedListener<E>> };
+
+export type UserFeeds<E> = ReturnType<typeof createUserFeeds<E>>;
+
+/**
+ * Per instance, the live events of each user who is here: one entry per user, shared by all of that
+ * user's sockets and subscriptions on this instance. Every kind of live event reaches a user through
+ * dispatch(); each subscription's listener keeps the kinds it wants. An event object is shared by
+ * every listener it reaches: nothing is decoded or copied per subscriber.
+ */
+export function createUserFeeds<E>() {
+  const feeds = new Map<string, Feed<E>>();
+
+  const feedOf = (userId: string): Feed<E> => {
+    let feed = feeds.get(userId);
+    if (!feed) feeds.set(userId, (feed = { sockets: 0, listeners: new Set() }));
+    return feed;
+  };
+  const releaseIfUnused = (userId: string, feed: Feed<E>) => {
+    if (feed.sockets === 0 && feed.listeners.size === 0 && feeds.get(userId) === feed) feeds.delete(userId);
+  };
+
+  return {
+    /** A socket of the user is connected here; call the result (once is enough) when it closes. */
+    acquire(userId: string): () => void {
+      const feed = feedOf(userId);
+      feed.sockets += 1;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        feed.sockets -= 1;
+        releaseIfUnused(userId, feed);
+      };
+    },
+
+    /** Adds a listener for the user's events from now on; call the result to remove it. */
+    listen(userId: string, listener: FeedListener<E>): () => void {
+      const feed = feedOf(userId);
+      feed.listeners.add(listener);
+      return () => {
+        feed.listeners.delete(listener);
+        releaseIfUnused(userId, feed);
+      };
+    },
+
+    /** Hands the event to each of the user's listeners here; false when the user has none. */
+    dispatch(userId: string, event: E): boolean {
+      const feed = feeds.get(userId);
+      if (!feed || feed.listeners.size === 0) return false;
+      for (const listener of feed.listeners) listener(event);
+      return true;
+    },
+
+    /** Users with at least one listener here. */
+    listeningUsers(): string[] {
+      return [...feeds].filter(([, feed]) => feed.listeners.size > 0).map(([userId]) => userId);
+    },
+
+    /** Live subscriptions of a user on this instance (for tests and diagnostics). */
+    listenerCount: (userId: string) => feeds.get(userId)?.listeners.size ?? 0,
+
+    /** Users with a socket or a subscription here. */
+    get connectedUsers() {
+      return feeds.size;
+    },
+  };
+}
