@@ -46,6 +46,7 @@ const envSchema = z.object({
   WORKER_CLAIM_IDLE: duration.prefault('5s'),
   DEAD_LETTER_MAX: z.coerce.number().int().min(1).default(10_000),
   STREAM_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
+  GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(5000),
   /** Fault injection for crash tests only: `kill-after-commit` SIGKILLs the process between commit and ack. */
   CHAT_FAILPOINT: z.enum(['kill-after-commit']).optional(),
 });
@@ -80,6 +81,8 @@ export type Config = Readonly<{
   deadLetterMax: number;
   /** Past this many entries in the stream (the worker or the database is behind), sends are refused. */
   streamMaxBacklog: number;
+  /** Members per group, its creator included. */
+  groupMaxMembers: number;
   failpoint: 'kill-after-commit' | undefined;
 }>;
 
@@ -121,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerClaimIdleMs: e.WORKER_CLAIM_IDLE,
     deadLetterMax: e.DEAD_LETTER_MAX,
     streamMaxBacklog: e.STREAM_MAX_BACKLOG,
+    groupMaxMembers: e.GROUP_MAX_MEMBERS,
     failpoint: e.CHAT_FAILPOINT,
   });
 }

@@ -3,7 +3,10 @@ import type { Deps } from './deps.js';
 import type { Services } from './graphql/context.js';
 import { createLogin } from './modules/auth/login.js';
 import { createTokenService } from './modules/auth/tokens.js';
+import type { ConversationDeps } from './modules/conversations/conversation-deps.js';
+import { getOrCreateDirectConversation } from './modules/conversations/direct-conversation.js';
 import { createSendAccess } from './modules/conversations/send-access.js';
+import { createEventPublisher } from './modules/events/publish-events.js';
 import { createBacklogGuard } from './modules/messages/backlog-guard.js';
 import { createCommitWaiter } from './modules/messages/commit-waiter.js';
 import { createInFlight } from './modules/messages/in-flight.js';
@@ -23,6 +26,12 @@ export function buildServices(deps: Deps): Services {
     burst: Math.max(1, config.loginAttemptsPerMinute),
   });
   const feeds = createUserFeeds<CommittedEvent>();
+  const conversations: ConversationDeps = {
+    pool: deps.pool,
+    publish: createEventPublisher({ bus: deps.bus, topics: deps.topics, logger }),
+    maxMembers: config.groupMaxMembers,
+  };
+  const access = createSendAccess(deps.db, (a, b) => getOrCreateDirectConversation(conversations, a, b));
   return {
     config,
     logger,
@@ -33,7 +42,7 @@ export function buildServices(deps: Deps): Services {
     send: {
       stream: deps.stream,
       commits: createCommitWaiter({ bus: deps.bus, topics: deps.topics, instanceId: deps.instanceId, logger }),
-      access: createSendAccess(deps.db),
+      access,
       inFlight: createInFlight(),
       backlog: createBacklogGuard({ stream: deps.stream, max: config.streamMaxBacklog }),
       rateLimit: createRateLimiter(config.sendRate),
@@ -41,6 +50,7 @@ export function buildServices(deps: Deps): Services {
       sendTimeoutMs: config.sendTimeoutMs,
       metrics,
     },
+    conversations,
     feeds,
     router: createEventRouter({
       bus: deps.bus,
@@ -49,6 +59,9 @@ export function buildServices(deps: Deps): Services {
       readClock: () => readClock(deps.pool),
       replay: (userId, after, upTo) => replayAll(deps.pool, userId, after, upTo),
       logger,
+      onEvent: (event) => {
+        if (event.kind === 'conversation') for (const userId of event.removed) access.forget(event.conversationId, userId);
+      },
     }),
   };
 }

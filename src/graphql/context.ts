@@ -8,6 +8,7 @@ import type { AuthDeps } from '../modules/auth/sessions.js';
 import type { TokenService } from '../modules/auth/tokens.js';
 import type { CommittedEvent } from '../modules/events/committed-events.js';
 import type { EventRouter } from '../modules/events/event-router.js';
+import type { ConversationDeps } from '../modules/conversations/conversation-deps.js';
 import type { UserFeeds } from '../modules/realtime/user-feeds.js';
 import type { SendMessageDeps } from '../modules/messages/send-message.js';
 
@@ -20,6 +21,7 @@ export type Services = {
   tokens: TokenService;
   auth: AuthDeps & { login: ReturnType<typeof createLogin> };
   send: SendMessageDeps;
+  conversations: ConversationDeps;
   feeds: UserFeeds<CommittedEvent>;
   router: EventRouter;
 };

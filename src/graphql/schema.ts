@@ -3,5 +3,7 @@ import { builder } from './builder.js';
 import '../modules/users/user.schema.js';
 import '../modules/auth/auth.schema.js';
 import '../modules/messages/message.schema.js';
+import '../modules/conversations/conversation.schema.js';
+import '../modules/events/inbox.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -82,6 +82,10 @@ CREATE TABLE "membership_history" (
 );
 
 -- CreateIndex
+-- searchUsers: a case-insensitive prefix is a LIKE 'prefix%' on username_key, which needs pattern ops.
+CREATE INDEX "users_username_key_prefix_idx" ON "users"("username_key" text_pattern_ops);
+
+-- CreateIndex
 CREATE INDEX "messages_conversation_id_pos_idx" ON "messages"("conversation_id", "pos");
 
 -- CreateIndex

@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
 import type { Db } from '../../infra/db/prisma.js';
-import { getOrCreateDirectConversation } from './direct-conversation.js';
 import { assertMember } from './membership.js';
 
 export type SendTarget = { recipientId: string } | { conversationId: string };
@@ -10,10 +9,15 @@ export type SendAccess = ReturnType<typeof createSendAccess>;
 /**
  * Where a sender may post, remembered so that a steady sender costs no query before the append.
  * Only "yes" is cached, and briefly: the worker checks membership again inside the commit
- * transaction, so a stale entry can delay a FORBIDDEN, never let a message through. A direct
- * conversation of a pair never changes, so that mapping is kept until evicted.
+ * transaction, so a stale entry can delay a FORBIDDEN, never let a message through; and a removal
+ * seen by this instance's event router forgets the entry at once. A direct conversation of a pair
+ * never changes, so that mapping is kept until evicted.
  */
-export function createSendAccess(db: Db, { membershipTtlMs = 30_000, max = 100_000 } = {}) {
+export function createSendAccess(
+  db: Db,
+  openDirect: (userA: string, userB: string) => Promise<string>,
+  { membershipTtlMs = 30_000, max = 100_000 } = {},
+) {
   const members = new LRUCache<string, true>({ max, ttl: membershipTtlMs });
   const directs = new LRUCache<string, string>({ max });
 
@@ -26,7 +30,7 @@ export function createSendAccess(db: Db, { membershipTtlMs = 30_000, max = 100_0
         if (known) return known;
         const recipient = await db.user.findUnique({ where: { id: target.recipientId }, select: { id: true } });
         if (!recipient) throw new AppError('NOT_FOUND', `User ${target.recipientId} not found.`, { field: 'recipientId' });
-        const conversationId = await getOrCreateDirectConversation(db, senderId, recipient.id);
+        const conversationId = await openDirect(senderId, recipient.id);
         directs.set(pair, conversationId);
         return conversationId;
       }
@@ -35,6 +39,11 @@ export function createSendAccess(db: Db, { membershipTtlMs = 30_000, max = 100_0
       await assertMember(db, target.conversationId, senderId);
       members.set(key, true);
       return target.conversationId;
+    },
+
+    /** The user left or was removed: they may no longer post there. */
+    forget(conversationId: string, userId: string): void {
+      members.delete(`${conversationId}:${userId}`);
     },
   };
 }

@@ -105,7 +105,11 @@ const REPLAY = `
   ), active AS (
     SELECT p.conversation_id, greatest($2::bigint, p.from_pos - 1) AS after_pos, p.to_pos
       FROM periods p JOIN conversations c ON c.id = p.conversation_id
-     WHERE c.last_event_pos > greatest($2::bigint, p.from_pos - 1) AND p.to_pos > $2::bigint
+     WHERE p.to_pos > $2::bigint
+       AND (c.last_event_pos > greatest($2::bigint, p.from_pos - 1)
+            -- read events do not move last_event_pos (markRead only share-locks the conversation)
+            OR EXISTS (SELECT 1 FROM conversation_members r
+                        WHERE r.conversation_id = p.conversation_id AND r.read_pos > greatest($2::bigint, p.from_pos - 1)))
   ), found AS (
     SELECT x.* FROM active a CROSS JOIN LATERAL (
       SELECT m.pos, 'message' AS kind, m.conversation_id, m.id AS message_id, m.seq, m.sender_id, m.content,

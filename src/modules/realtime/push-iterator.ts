@@ -12,6 +12,7 @@ export function createPushIterator<T>({
   onEnd: () => void;
 }) {
   const queue: T[] = [];
+  const drained: (() => void)[] = [];
   let waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | undefined;
   let failure: Error | undefined;
   let ended = false;
@@ -20,6 +21,7 @@ export function createPushIterator<T>({
     if (ended) return;
     ended = true;
     queue.length = 0;
+    for (const wake of drained.splice(0)) wake();
     onEnd();
   };
 
@@ -32,7 +34,11 @@ export function createPushIterator<T>({
 
   const iterator: AsyncIterableIterator<T> = {
     next() {
-      if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
+      if (queue.length > 0) {
+        const value = queue.shift()!;
+        if (queue.length === 0 && drained.length > 0) for (const wake of drained.splice(0)) wake();
+        return Promise.resolve({ value, done: false });
+      }
       if (failure) return Promise.reject(takeFailure());
       if (ended) return Promise.resolve({ value: undefined, done: true });
       return new Promise((resolve, reject) => {
@@ -81,9 +87,13 @@ export function createPushIterator<T>({
       return true;
     },
     fail,
-    /** Values queued and not yet taken. */
-    get queued() {
-      return queue.length;
+    /** Resolves once every queued value has been taken (or the iterator ended): a producer's pacing. */
+    drained(): Promise<void> {
+      if (queue.length === 0 || ended) return Promise.resolve();
+      return new Promise((resolve) => drained.push(resolve));
+    },
+    get ended() {
+      return ended || failure !== undefined;
     },
   };
 }

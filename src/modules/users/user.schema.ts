@@ -2,6 +2,8 @@ import { AppError } from '../../errors.js';
 import { builder } from '../../graphql/builder.js';
 import { isOwnUser } from './own-user.js';
 
+const MAX_SEARCH = 50;
+
 export const UserRef = builder.prismaObject('User', {
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -27,3 +29,32 @@ builder.queryField('me', (t) =>
     },
   }),
 );
+
+builder.queryFields((t) => ({
+  userByUsername: t.prismaField({
+    type: 'User',
+    nullable: true,
+    description: 'The user with this username (any case), or null.',
+    authScopes: { authenticated: true },
+    args: { username: t.arg.string({ required: true }) },
+    resolve: (query, _root, args, context) =>
+      context.db.user.findUnique({ ...query, where: { usernameKey: args.username.trim().toLowerCase() } }),
+  }),
+  searchUsers: t.prismaField({
+    type: ['User'],
+    description: `Users whose username starts with the query, any case, in username order; at most ${MAX_SEARCH} (default 20).`,
+    authScopes: { authenticated: true },
+    args: { query: t.arg.string({ required: true }), first: t.arg.int() },
+    resolve: (query, _root, args, context) => {
+      const prefix = args.query.trim().toLowerCase();
+      if (!prefix) throw new AppError('BAD_USER_INPUT', 'query must not be empty.', { field: 'query' });
+      if (args.first != null && args.first < 0) throw new AppError('BAD_USER_INPUT', 'first must be 0 or more.', { field: 'first' });
+      return context.db.user.findMany({
+        ...query,
+        where: { usernameKey: { startsWith: prefix } },
+        orderBy: { usernameKey: 'asc' },
+        take: Math.min(args.first ?? 20, MAX_SEARCH),
+      });
+    },
+  }),
+}));

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { CommittedMessage, MessageSender, SendRequest } from '../messages/message-event.js';
+import { membersOf } from '../conversations/membership.js';
 
 export type CommitResult =
   /** Stored now: publish to the members. */
@@ -43,16 +44,7 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
     );
     const lastSeq = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
 
-    const memberRows = await client.query<{ conversation_id: string; user_id: string }>(
-      'SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY($1::uuid[])',
-      [conversationIds],
-    );
-    const members = new Map<string, string[]>();
-    for (const row of memberRows.rows) {
-      const list = members.get(row.conversation_id) ?? [];
-      list.push(row.user_id);
-      members.set(row.conversation_id, list);
-    }
+    const members = await membersOf(client, conversationIds);
 
     const keyed = requests.filter((r) => r.clientMessageId !== null);
     // Two index lookups, not one OR: `id = ANY(..) OR (sender_id, client_message_id) IN (..)` can use
