@@ -23,7 +23,14 @@ export function createGraphQLServer(services: Services, db: Db) {
     graphiql: { title: 'Chat API', subscriptionsProtocol: 'SSE', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     renderGraphiQL,
     landingPage: false,
-    plugins: [EnvelopArmorPlugin({ blockFieldSuggestion: { enabled: services.config.env === 'production' } })],
+    plugins: [
+      EnvelopArmorPlugin({
+        blockFieldSuggestion: { enabled: services.config.env === 'production' },
+        // Fragments count for what they select, not as a level of their own: a conversation list with
+        // its last message's sender (conversations.edges.node.lastMessage.sender.username) is 6 deep.
+        maxDepth: { n: 8, flattenFragments: true },
+      }),
+    ],
     context: (initial): GraphQLContext => {
       // Over graphql-ws the socket's viewer was verified at connection_init; over HTTP, per request.
       const fromSocket = (initial as { viewer?: SocketExtra['viewer'] }).viewer;
