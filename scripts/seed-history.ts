@@ -108,6 +108,20 @@ export async function seedHistory(pool: pg.Pool, options: SeedOptions): Promise<
       written += inserted.rowCount ?? 0;
       progress(`seeded ${written.toLocaleString('en')} of ${messages.toLocaleString('en')} messages`);
     }
+    // Each conversation's creation event, and an ended earlier membership for one user in five (as
+    // groups people left leave behind), at positions below the messages'.
+    await client.query(
+      `WITH clock AS (
+         UPDATE event_clock SET last_pos = last_pos + (SELECT count(*) FROM seed_conversations) WHERE id = 1
+         RETURNING last_pos - (SELECT count(*) FROM seed_conversations) AS base
+       )
+       INSERT INTO conversation_events (pos, conversation_id, kind, actor_id, user_ids, created_at)
+       SELECT clock.base + c.n, c.id, 'CREATED', c.a, ARRAY[c.a, c.b], now() - interval '400 days' FROM seed_conversations c, clock`,
+    );
+    await client.query(
+      `INSERT INTO membership_history (user_id, left_pos, conversation_id, joined_pos)
+       SELECT c.b, e.pos, c.id, e.pos FROM seed_conversations c JOIN conversation_events e ON e.conversation_id = c.id WHERE c.n % 5 = 0`,
+    );
     await client.query(
       `UPDATE conversations c SET last_message_id = m.id, last_event_pos = m.pos
          FROM seed_conversations s JOIN messages m ON m.conversation_id = s.id AND m.seq = s.size
@@ -117,7 +131,9 @@ export async function seedHistory(pool: pg.Pool, options: SeedOptions): Promise<
     // The state autovacuum would leave a while later (statistics, visibility map), and a checkpoint,
     // so that what is measured next is the steady state, not the aftermath of a bulk load.
     progress('vacuuming and analyzing the seeded tables…');
-    await client.query('VACUUM (ANALYZE) users, conversations, conversation_members, messages, refresh_tokens');
+    await client.query(
+      'VACUUM (ANALYZE) users, conversations, conversation_members, messages, refresh_tokens, conversation_events, membership_history',
+    );
     await client.query('CHECKPOINT').catch(() => undefined); // needs superuser or pg_checkpoint
     return { users, conversations, messages: written, refreshTokens: users, ms: performance.now() - started };
   } catch (error) {

@@ -5,6 +5,16 @@
 // HOT_PATH_DEBUG=1 prints the statements each operation caused.
 import { randomUUID } from 'node:crypto';
 import { collect, connectWs, gqlOk, MESSAGE_RECEIVED, registerUser, SEND, type TestUser } from '../../helpers/graphql.js';
+import {
+  ADD_MEMBERS,
+  CONVERSATION,
+  CONVERSATIONS,
+  CREATE_GROUP,
+  DIRECT,
+  INBOX_PAGE,
+  MARK_READ,
+  subscribeInbox,
+} from '../../helpers/chat.js';
 
 export type HotPathContext = {
   url: string;
@@ -17,7 +27,7 @@ export type HotPathContext = {
   /** The server's periodic jobs (expired refresh tokens...), run now. */
   runMaintenance(): Promise<void>;
   /** Filled in by the operations as they go (the DM of alice and bob, once the first send made it). */
-  state: { directConversationId?: string; refreshToken?: string };
+  state: { directConversationId?: string; refreshToken?: string; groupId?: string; inboxCursor?: string };
 };
 
 export type HotPathOperation = { name: string; run(context: HotPathContext): Promise<void> };
@@ -145,6 +155,64 @@ export const HOT_PATH_OPERATIONS: HotPathOperation[] = [
       await page({ first: 20, after: older.edges[older.edges.length - 1].cursor });
       await page({ afterSeq: 5, first: 50 });
     },
+  },
+  {
+    name: 'inbox: the position of now',
+    run: async (c) => {
+      c.state.inboxCursor = (await gqlOk(c.url, INBOX_PAGE, {}, c.alice.accessToken)).inbox.endCursor;
+    },
+  },
+  {
+    name: 'createConversation and addMembers',
+    run: async (c) => {
+      const created = await gqlOk(c.url, CREATE_GROUP, { input: { title: 'Hot', memberIds: [c.bob.id] } }, c.alice.accessToken);
+      c.state.groupId = created.createConversation.id;
+      const extra = await registerUser(c.url, 'extra');
+      await gqlOk(c.url, ADD_MEMBERS, { conversationId: c.state.groupId, userIds: [extra.id] }, c.alice.accessToken);
+    },
+  },
+  { name: 'directConversation', run: (c) => gqlOk(c.url, DIRECT, { userId: c.bob.id }, c.alice.accessToken).then(() => undefined) },
+  {
+    name: 'conversations: first page and the next',
+    run: async (c) => {
+      const first = (await gqlOk(c.url, CONVERSATIONS, { first: 2 }, c.alice.accessToken)).conversations;
+      await gqlOk(c.url, CONVERSATIONS, { first: 2, after: first.pageInfo.endCursor }, c.alice.accessToken);
+    },
+  },
+  {
+    name: 'conversation(id)',
+    run: (c) => gqlOk(c.url, CONVERSATION, { id: c.seededConversationId }, c.alice.accessToken).then(() => undefined),
+  },
+  {
+    name: 'markRead',
+    run: (c) => gqlOk(c.url, MARK_READ, { conversationId: c.seededConversationId, seq: 5 }, c.alice.accessToken).then(() => undefined),
+  },
+  {
+    name: 'inbox: a page after a cursor',
+    run: (c) => gqlOk(c.url, INBOX_PAGE, { after: c.state.inboxCursor, first: 100 }, c.alice.accessToken).then(() => undefined),
+  },
+  {
+    name: 'inbox subscription: replay, then live',
+    run: async (c) => {
+      const socket = await connectWs(c.wsUrl, c.alice.accessToken);
+      try {
+        const inbox = subscribeInbox(socket, c.state.inboxCursor);
+        await inbox.until(1);
+        inbox.dispose();
+      } finally {
+        await socket.dispose();
+      }
+    },
+  },
+  {
+    name: 'userByUsername and searchUsers',
+    run: (c) =>
+      gqlOk(
+        c.url,
+        `query ($u: String!, $q: String!) { userByUsername(username: $u) { id } searchUsers(query: $q, first: 10) { id username } }`,
+        { u: c.bob.username, q: c.bob.username.slice(0, 4) },
+        c.alice.accessToken,
+      ).then(() => undefined),
   },
   // Not a user's operation, but it runs on every instance, against the whole table.
   { name: 'periodic jobs (expired refresh token deletion)', run: (c) => c.runMaintenance() },
