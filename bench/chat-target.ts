@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { mapLimit } from './async-utils.js';
 import { spawnChildServer, type ChildServer } from './child-process.js';
 import { connectGraphqlWs } from './clients.js';
-import { createGroupConversation, type BenchDatabase } from './database.js';
+import type { BenchDatabase } from './database.js';
 import type { BenchUser, Target } from './target.js';
 
 export type ChatTargetOptions = {
@@ -29,6 +29,13 @@ const REGISTER = /* GraphQL */ `
       tokens {
         accessToken
       }
+    }
+  }
+`;
+const CREATE_GROUP = /* GraphQL */ `
+  mutation CreateGroup($input: CreateConversationInput!) {
+    createConversation(input: $input) {
+      id
     }
   }
 `;
@@ -128,11 +135,13 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
       const data = await post<{ sendMessage: { conversationId: string } }>(FIRST_DM, { input }, a.token);
       return data.sendMessage.conversationId;
     },
-    createGroup: (members) =>
-      createGroupConversation(
-        databaseUrl,
-        members.map((m) => m.id),
-      ),
+    async createGroup(members) {
+      // As an app would: the first member creates it with createConversation.
+      const [creator, ...others] = members;
+      const input = { title: 'bench fan-out', memberIds: others.map((m) => m.id) };
+      const data = await post<{ createConversation: { id: string } }>(CREATE_GROUP, { input }, creator!.token);
+      return data.createConversation.id;
+    },
     async storeHistory(messages, progress) {
       const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
       try {

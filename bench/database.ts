@@ -1,5 +1,5 @@
-// The chat server's PostgreSQL for one bench run, and the group conversation the API cannot make yet.
-import { randomBytes, randomUUID } from 'node:crypto';
+// The chat server's PostgreSQL for one bench run.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 const LOCAL_ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -50,29 +50,6 @@ async function adminQuery(sql: string) {
   } finally {
     await client.end();
   }
-}
-
-/** A GROUP conversation with these members, written straight to the tables (no mutation exists yet). */
-export async function createGroupConversation(databaseUrl: string, memberIds: readonly string[]): Promise<string> {
-  const id = randomUUID();
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(
-      `INSERT INTO conversations (id, kind, title, member_count, created_at) VALUES ($1::uuid, 'GROUP', 'bench fan-out', $2, now())`,
-      [id, memberIds.length],
-    );
-    await client.query(
-      `INSERT INTO conversation_members (conversation_id, user_id, role)
-       SELECT $1::uuid, u, CASE WHEN ord = 1 THEN 'ADMIN'::member_role ELSE 'MEMBER' END FROM unnest($2::uuid[]) WITH ORDINALITY AS v(u, ord)`,
-      [id, memberIds],
-    );
-    await client.query('COMMIT');
-  } finally {
-    await client.end();
-  }
-  return id;
 }
 
 function redact(url: string) {

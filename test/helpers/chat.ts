@@ -1,5 +1,5 @@
 // Conversations, groups, read state and the inbox, as a client app would call them.
-import { collect, gql, gqlOk, SEND, type GraphQLResponse, type TestUser } from './graphql.js';
+import { collect, gql, gqlOk, registerUser, SEND, type GraphQLResponse, type TestUser } from './graphql.js';
 import type { Client } from 'graphql-ws';
 
 export const CONVERSATION_FIELDS = /* GraphQL */ `
@@ -246,3 +246,11 @@ export async function nowCursor(url: string, user: TestUser): Promise<string> {
 }
 
 export const subscribeInbox = (client: Client, after?: string) => collect<{ inbox: InboxEvent }>(client, INBOX, after ? { after } : {});
+
+/** One registered user per name, in order (typed as a tuple of the same length). */
+export async function registerUsers<const N extends readonly string[]>(
+  url: string,
+  names: N,
+): Promise<{ -readonly [K in keyof N]: TestUser }> {
+  return (await Promise.all(names.map((name) => registerUser(url, name)))) as { -readonly [K in keyof N]: TestUser };
+}

@@ -3,10 +3,10 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { createGroup, inboxAfter, nowCursor, REMOVE_MEMBER, sendTo, subscribeInbox } from '../../helpers/chat.js';
+import { createGroup, inboxAfter, nowCursor, REMOVE_MEMBER, sendTo, subscribeInbox, registerUsers } from '../../helpers/chat.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { waitFor } from '../../helpers/deferred.js';
-import { collect, connectWs, gqlOk, MESSAGE_RECEIVED, registerUser, type TestUser } from '../../helpers/graphql.js';
+import { collect, connectWs, gqlOk, MESSAGE_RECEIVED, type TestUser } from '../../helpers/graphql.js';
 import { describeRedis, redisUrlForTests, uniqueRedisPrefix } from '../../helpers/redis.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 
@@ -23,7 +23,7 @@ describeRedis('the inbox across instances', () => {
     db = await createTestDatabase();
     redis = { redisUrl: redisUrlForTests()!, redisPrefix: uniqueRedisPrefix() };
     [a, b] = await Promise.all([startTestApp({ databaseUrl: db.url, ...redis }), startTestApp({ databaseUrl: db.url, ...redis })]);
-    [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => registerUser(a.url, name)));
+    [alice, bob, carol] = await registerUsers(a.url, ['alice', 'bob', 'carol'] as const);
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.dispose()));
@@ -67,7 +67,7 @@ describeRedis('the inbox across instances', () => {
 
     const killed = await doomed.kill('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
-    onDoomed.dispose().catch(() => undefined);
+    void Promise.resolve(onDoomed.dispose()).catch(() => undefined);
     for (let i = 0; i < 5; i++) await sendTo(a.url, alice, group.id, `missed ${i}`);
 
     const onB = await connectWs(b.wsUrl, carol.accessToken);

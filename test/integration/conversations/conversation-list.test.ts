@@ -1,7 +1,7 @@
 // The inbox list: my conversations, most recent activity first, with last message and unread badge.
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, CONVERSATION, CONVERSATIONS, createGroup, DIRECT, sendTo } from '../../helpers/chat.js';
+import { call, CONVERSATION, CONVERSATIONS, createGroup, DIRECT, sendTo, registerUsers } from '../../helpers/chat.js';
 import { errorCode, gqlOk, registerUser, SEND, type TestUser } from '../../helpers/graphql.js';
 import { useTestServer } from '../../helpers/test-server.js';
 
@@ -25,7 +25,7 @@ describe('conversation list', () => {
   let alice: TestUser, bob: TestUser, carol: TestUser;
 
   beforeAll(async () => {
-    [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => registerUser(server.url, name)));
+    [alice, bob, carol] = await registerUsers(server.url, ['alice', 'bob', 'carol'] as const);
   });
 
   const list = async (user: TestUser, args: { first?: number; after?: string } = {}) =>

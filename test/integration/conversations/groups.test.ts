@@ -13,8 +13,9 @@ import {
   RENAME,
   sendTo,
   SET_ROLE,
+  registerUsers,
 } from '../../helpers/chat.js';
-import { errorCode, gql, gqlOk, registerUser, SEND, type TestUser } from '../../helpers/graphql.js';
+import { errorCode, gql, gqlOk, SEND, type TestUser } from '../../helpers/graphql.js';
 import { useTestServer } from '../../helpers/test-server.js';
 
 const HISTORY = /* GraphQL */ `
@@ -35,9 +36,7 @@ describe('groups', () => {
   let alice: TestUser, bob: TestUser, carol: TestUser, dave: TestUser, erin: TestUser, frank: TestUser;
 
   beforeAll(async () => {
-    [alice, bob, carol, dave, erin, frank] = await Promise.all(
-      ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].map((name) => registerUser(server.url, name)),
-    );
+    [alice, bob, carol, dave, erin, frank] = await registerUsers(server.url, ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'] as const);
   });
 
   const roles = (conversation: { members: { role: string; user: { id: string } }[] }) =>

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, CONVERSATION, createGroup, MARK_READ, sendTo, subscribeInbox } from '../../helpers/chat.js';
-import { connectWs, errorCode, gqlOk, registerUser, type TestUser } from '../../helpers/graphql.js';
+import { call, CONVERSATION, createGroup, MARK_READ, sendTo, subscribeInbox, registerUsers } from '../../helpers/chat.js';
+import { connectWs, errorCode, gqlOk, type TestUser } from '../../helpers/graphql.js';
 import { waitFor } from '../../helpers/deferred.js';
 import { useTestServer } from '../../helpers/test-server.js';
 
@@ -14,7 +14,7 @@ describe('read state', () => {
   const sockets: Client[] = [];
 
   beforeAll(async () => {
-    [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => registerUser(server.url, name)));
+    [alice, bob, carol] = await registerUsers(server.url, ['alice', 'bob', 'carol'] as const);
   });
   afterEach(async () => {
     await Promise.all(sockets.splice(0).map((s) => s.dispose()));

@@ -19,6 +19,7 @@ import {
   sendTo,
   subscribeInbox,
   type InboxEvent,
+  registerUsers,
 } from '../../helpers/chat.js';
 import { waitFor } from '../../helpers/deferred.js';
 import { collect, connectWs, errorCode, gqlOk, MESSAGE_RECEIVED, registerUser, type TestUser } from '../../helpers/graphql.js';
@@ -41,7 +42,7 @@ describe('inbox', () => {
   const sockets: Client[] = [];
 
   beforeAll(async () => {
-    [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => registerUser(server.url, name)));
+    [alice, bob, carol] = await registerUsers(server.url, ['alice', 'bob', 'carol'] as const);
     sql = new pg.Pool({ connectionString: server.db.url, max: 2 });
   });
   afterEach(async () => {
