@@ -18,6 +18,8 @@ export type ChatTargetOptions = {
   database: BenchDatabase;
   /** The server's DATA_DIR: a temp dir (embedded PostgreSQL lives there when used). */
   dataDir: string;
+  /** How it is named in the output (default "chat server"). */
+  label?: string;
 };
 
 const REGISTER = /* GraphQL */ `
@@ -47,7 +49,7 @@ const FIRST_DM = /* GraphQL */ `
   }
 `;
 
-export async function startChatTarget({ repoRoot, database, dataDir }: ChatTargetOptions): Promise<Target> {
+export async function startChatTarget({ repoRoot, database, dataDir, label = 'chat server' }: ChatTargetOptions): Promise<Target> {
   const runTag = randomBytes(3).toString('hex');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -71,7 +73,7 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
   let userSerial = 0;
   const launch = () =>
     spawnChildServer({
-      label: 'chat server',
+      label,
       entry: 'src/main.ts',
       cwd: repoRoot,
       env,
@@ -110,7 +112,7 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
   };
 
   return {
-    name: 'chat server',
+    name: label,
     usesDatabase: true,
     facts: {
       engine: String(child.ready.engine ?? 'unknown'),
@@ -142,6 +144,7 @@ export async function startChatTarget({ repoRoot, database, dataDir }: ChatTarge
       const data = await post<{ createConversation: { id: string } }>(CREATE_GROUP, { input }, creator!.token);
       return data.createConversation.id;
     },
+    graphql: (query, variables, token) => post(query, variables, token),
     async storeHistory(messages, progress) {
       const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
       try {

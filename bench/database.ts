@@ -13,11 +13,11 @@ export type BenchDatabase = {
 };
 
 /** BENCH_DATABASE_URL, else DATABASE_URL, else a fresh database on the local server, else embedded. */
-export async function chooseDatabase(env: NodeJS.ProcessEnv, options: { embedded: boolean }): Promise<BenchDatabase> {
+export async function chooseDatabase(env: NodeJS.ProcessEnv, options: { embedded: boolean; fresh?: boolean }): Promise<BenchDatabase> {
   const none = async () => undefined;
   if (options.embedded) return { url: undefined, description: 'embedded PostgreSQL (fresh cluster in a temp dir)', cleanup: none };
   const given = env.BENCH_DATABASE_URL || env.DATABASE_URL;
-  if (given)
+  if (given && !options.fresh)
     return {
       url: given,
       description: `${env.BENCH_DATABASE_URL ? 'BENCH_DATABASE_URL' : 'DATABASE_URL'} (${redact(given)})`,

@@ -1,7 +1,7 @@
 // What a bench run measures: flags first, then BENCH_* environment variables, then defaults.
 import { parseArgs } from 'node:util';
 
-export type WorkloadName = 'dm' | 'fanout';
+export type WorkloadName = 'dm' | 'fanout' | 'inbox';
 
 export type BenchOptions = Readonly<{
   workloads: readonly WorkloadName[];
@@ -14,6 +14,11 @@ export type BenchOptions = Readonly<{
    * each run, in one database (ascending). Empty: the usual workloads on a fresh database.
    */
   historyLevels: readonly number[];
+  /** Inbox: the user's conversations, and messages sent into each to fill the stream. */
+  inboxConversations: number;
+  inboxMessages: number;
+  /** Another checkout whose chat server runs the DM workload in the same run (before/after a change). */
+  baselineDir: string | undefined;
   /** Fan-out: members of the one group, each with a subscribed socket. */
   groupMembers: number;
   /** Fan-out: members sending into the group in a closed loop. */
@@ -25,7 +30,7 @@ export type BenchOptions = Readonly<{
 }>;
 
 export const USAGE = `npm run bench [-- options]
-  --workload dm|fanout|all   default all (env BENCH_WORKLOAD)
+  --workload W[,W]           dm, fanout, inbox or all (dm and fanout); default all (env BENCH_WORKLOAD)
   --dm-senders S             DM pairs: S senders, S receivers (default 50; BENCH_DM_SENDERS)
   --dm-users N               DM: users connected in all, the ones beyond the pairs idle (default 2 × S; BENCH_DM_USERS)
   --history N,N,...          stored-history mode: the DM workload at each number of stored messages, seeded
@@ -35,6 +40,10 @@ export const USAGE = `npm run bench [-- options]
   --group-senders S          fan-out senders, members of the group (default 2; BENCH_GROUP_SENDERS)
   --duration SECONDS         measured time per run (default 10; BENCH_DURATION)
   --warmup SECONDS           unmeasured load before it (default 2; BENCH_WARMUP)
+  --inbox-conversations N    inbox: groups the measured user is in (default 1000; BENCH_INBOX_CONVERSATIONS)
+  --inbox-messages N         inbox: messages sent into each, replayed after (default 10; BENCH_INBOX_MESSAGES)
+  --baseline DIR             also run the DM workload on the chat server of another checkout (its own fresh
+                             database), in the same run: e.g. \`git worktree add ../base <ref>\` + npm ci there
   --embedded-db              use the embedded PostgreSQL even if a local one is reachable
 Database: BENCH_DATABASE_URL, else DATABASE_URL, else a fresh database on
 postgresql://postgres@127.0.0.1:5432 (dropped after), else embedded. Redis mode when REDIS_URL is set.
@@ -59,6 +68,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       strict: true,
       options: {
         workload: { type: 'string' },
+        'inbox-conversations': { type: 'string' },
+        'inbox-messages': { type: 'string' },
+        baseline: { type: 'string' },
         'dm-senders': { type: 'string' },
         'dm-users': { type: 'string' },
         history: { type: 'string' },
@@ -76,7 +88,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   if (values.help) throw new UsageError(USAGE, 0);
 
   const workload = values.workload ?? env.BENCH_WORKLOAD ?? 'all';
-  if (!['dm', 'fanout', 'all'].includes(workload)) throw new UsageError(`--workload must be dm, fanout or all, not "${workload}"`);
+  const names = workload === 'all' ? ['dm', 'fanout'] : workload.split(',').map((w) => w.trim());
+  for (const name of names) {
+    if (!['dm', 'fanout', 'inbox'].includes(name)) throw new UsageError(`--workload takes dm, fanout, inbox or all, not "${name}"`);
+  }
   const groupMembers = integer('--group-members', values['group-members'] ?? env.BENCH_GROUP_MEMBERS, 200, 2, 5000);
   const groupSenders = integer('--group-senders', values['group-senders'] ?? env.BENCH_GROUP_SENDERS, 2, 1, 100);
   if (groupSenders > groupMembers) throw new UsageError('--group-senders must not exceed --group-members (senders are members)');
@@ -85,11 +100,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const dmUsers = integer('--dm-users', values['dm-users'] ?? env.BENCH_DM_USERS, 2 * dmSenders, 2, 20_000);
   if (dmUsers < 2 * dmSenders) throw new UsageError('--dm-users must be at least 2 × --dm-senders (each sender has its own receiver)');
   const historyLevels = levels(values.history ?? env.BENCH_HISTORY);
-  if (historyLevels.length > 0 && values.workload !== undefined && workload !== 'dm')
-    throw new UsageError('--history runs the DM workload; leave out --workload or give --workload dm');
+  if (historyLevels.length > 0 && values.workload !== undefined && names.includes('fanout'))
+    throw new UsageError('--history runs the dm and inbox workloads; give --workload dm, inbox or dm,inbox');
 
   return Object.freeze({
-    workloads: historyLevels.length > 0 ? (['dm'] as const) : workload === 'all' ? (['dm', 'fanout'] as const) : [workload as WorkloadName],
+    workloads: (historyLevels.length > 0 && values.workload === undefined ? ['dm'] : names) as WorkloadName[],
+    inboxConversations: integer('--inbox-conversations', values['inbox-conversations'] ?? env.BENCH_INBOX_CONVERSATIONS, 1000, 1, 5000),
+    inboxMessages: integer('--inbox-messages', values['inbox-messages'] ?? env.BENCH_INBOX_MESSAGES, 10, 1, 1000),
+    baselineDir: values.baseline ?? env.BENCH_BASELINE ?? undefined,
     dmSenders,
     dmUsers,
     historyLevels,

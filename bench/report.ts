@@ -22,33 +22,37 @@ export function machineLines(options: BenchOptions): string[] {
   ];
 }
 
-type Row = [figure: string, chat: number, bare: number, digits: number];
+type Row = [figure: string, value: (m: Measurement) => number, digits: number];
 
-export function resultTable(title: string, chat: Measurement, bare: Measurement): string {
+export function resultTable(title: string, chat: Measurement, bare: Measurement, baseline?: Measurement): string {
   const perSecond = (m: Measurement, count: number) => count / m.window.seconds;
   const perSocketKiB = (m: Measurement) => (nativeNoise(m) !== undefined ? Number.NaN : rssPerSocketKiB(m));
   const jsPerSocketKiB = (m: Measurement) => (m.socketsIdle.jsBytes - m.beforeSockets.jsBytes) / m.sockets / 1024;
   const mib = (bytes: number) => bytes / 2 ** 20;
   const cpuMicros = (m: Measurement, count: number) => (count ? (m.serverCpuSeconds * 1e6) / count : Number.NaN);
   const rows: Row[] = [
-    ['sends/s (answered)', perSecond(chat, chat.window.sends), perSecond(bare, bare.window.sends), 0],
-    ['deliveries/s (events received)', perSecond(chat, chat.window.deliveries), perSecond(bare, bare.window.deliveries), 0],
-    ['p50 send→receive (ms)', chat.window.p50Ms, bare.window.p50Ms, 2],
-    ['p99 send→receive (ms)', chat.window.p99Ms, bare.window.p99Ms, 2],
-    ['max send→receive (ms)', chat.window.maxMs, bare.window.maxMs, 1],
-    ['server CPU (cores busy)', chat.serverCpuSeconds / chat.window.seconds, bare.serverCpuSeconds / bare.window.seconds, 2],
-    ['server CPU per send (µs)', cpuMicros(chat, chat.window.sends), cpuMicros(bare, bare.window.sends), 0],
-    ['server CPU per delivery (µs)', cpuMicros(chat, chat.window.deliveries), cpuMicros(bare, bare.window.deliveries), 1],
-    ['PostgreSQL CPU per send (µs)', databaseMicros(chat), Number.NaN, 0],
-    ['server RSS per socket (KiB)', perSocketKiB(chat), perSocketKiB(bare), 1],
-    ['server JS heap per socket (KiB)', jsPerSocketKiB(chat), jsPerSocketKiB(bare), 1],
-    ['server RSS before sockets (MiB)', mib(chat.beforeSockets.rssBytes), mib(bare.beforeSockets.rssBytes), 1],
-    ['server RSS, sockets idle (MiB)', mib(chat.socketsIdle.rssBytes), mib(bare.socketsIdle.rssBytes), 1],
-    ['server RSS after load (MiB)', mib(chat.afterLoad.rssBytes), mib(bare.afterLoad.rssBytes), 1],
-    ['failed sends', chat.window.failedSends, bare.window.failedSends, 0],
+    ['sends/s (answered)', (m) => perSecond(m, m.window.sends), 0],
+    ['deliveries/s (events received)', (m) => perSecond(m, m.window.deliveries), 0],
+    ['p50 send→receive (ms)', (m) => m.window.p50Ms, 2],
+    ['p99 send→receive (ms)', (m) => m.window.p99Ms, 2],
+    ['max send→receive (ms)', (m) => m.window.maxMs, 1],
+    ['server CPU (cores busy)', (m) => m.serverCpuSeconds / m.window.seconds, 2],
+    ['server CPU per send (µs)', (m) => cpuMicros(m, m.window.sends), 0],
+    ['server CPU per delivery (µs)', (m) => cpuMicros(m, m.window.deliveries), 1],
+    ['PostgreSQL CPU per send (µs)', (m) => databaseMicros(m), 0],
+    ['server RSS per socket (KiB)', (m) => perSocketKiB(m), 1],
+    ['server JS heap per socket (KiB)', (m) => jsPerSocketKiB(m), 1],
+    ['server RSS before sockets (MiB)', (m) => mib(m.beforeSockets.rssBytes), 1],
+    ['server RSS, sockets idle (MiB)', (m) => mib(m.socketsIdle.rssBytes), 1],
+    ['server RSS after load (MiB)', (m) => mib(m.afterLoad.rssBytes), 1],
+    ['failed sends', (m) => m.window.failedSends, 0],
   ];
-  const header = ['figure', 'chat server', 'bare ws', 'ratio (chat/bare)'];
-  const body = rows.map(([figure, a, b, digits]) => [figure, format(a, digits), format(b, digits), ratio(a, b)]);
+  const header = ['figure', 'chat server', ...(baseline ? ['baseline', 'chat/baseline'] : []), 'bare ws', 'ratio (chat/bare)'];
+  const body = rows.map(([figure, value, digits]) => {
+    const [a, b] = [value(chat), value(bare)];
+    const base = baseline ? [format(value(baseline), digits), ratio(a, value(baseline))] : [];
+    return [figure, format(a, digits), ...base, format(b, digits), ratio(a, b)];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
 
@@ -58,6 +62,7 @@ export function resultTable(title: string, chat: Measurement, bare: Measurement)
     `memory is read after a full GC in the server; per socket = growth from "before sockets" to "sockets idle" / sockets ` +
       `(RSS without V8's young generation; JS heap = heap used + external)`,
     ...Object.entries(chat.facts).map(([key, value]) => `${key}: ${value}`),
+    ...(baseline ? [`baseline: ${baseline.facts.database ?? ''}`, ...problems('baseline', baseline)] : []),
     ...problems('chat server', chat),
     ...problems('bare ws', bare),
   ];

@@ -11,6 +11,7 @@ import { parseOptions, UsageError } from './options.js';
 import { historyTable, machineLines, resultTable } from './report.js';
 import type { Target } from './target.js';
 import { workload } from './workloads.js';
+import { inboxTable, measureInbox, type InboxFigures } from './inbox-workload.js';
 
 const repoRoot = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const progress = (line: string) => console.error(`… ${line}`);
@@ -31,16 +32,28 @@ async function main() {
   // Ctrl-C: servers are stopped (their Redis keys removed), then the database and temp dir.
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
+  const withTarget = async <T>(target: Target, use: (target: Target) => Promise<T>): Promise<T> => {
+    running.add(target);
+    try {
+      return await use(target);
+    } finally {
+      running.delete(target);
+      await target.stop();
+    }
+  };
+  const inboxOptions = { conversations: options.inboxConversations, messagesPerConversation: options.inboxMessages, samples: 200 };
+
   try {
     if (options.historyLevels.length > 0) {
+      const runDm = options.workloads.includes('dm');
+      const runInbox = options.workloads.includes('inbox');
       const load = workload('dm', options);
-      progress(`stored-history mode: ${load.title}`);
+      progress(`stored-history mode: ${[runDm ? load.title : '', runInbox ? 'inbox' : ''].filter(Boolean).join('; ')}`);
       progress('starting the chat server…');
-      const chat = await startChatTarget({ repoRoot, database, dataDir });
-      running.add(chat);
-      const levels: { stored: number; chat: Measurement }[] = [];
-      let stored = 0;
-      try {
+      const dmLevels: { stored: number; chat: Measurement }[] = [];
+      const inboxLevels: { stored: number; figures: InboxFigures }[] = [];
+      await withTarget(await startChatTarget({ repoRoot, database, dataDir }), async (chat) => {
+        let stored = 0;
         for (const level of options.historyLevels) {
           if (level > stored) {
             progress(`seeding ${(level - stored).toLocaleString('en')} messages (to ${level.toLocaleString('en')} stored)…`);
@@ -48,42 +61,56 @@ async function main() {
             stored = level;
           }
           progress(`chat server with ${stored.toLocaleString('en')} stored messages`);
-          levels.push({ stored, chat: await measure(chat, load, options, progress) });
+          if (runDm) dmLevels.push({ stored, chat: await measure(chat, load, options, progress) });
+          if (runInbox) inboxLevels.push({ stored, figures: await measureInbox(chat, inboxOptions, progress) });
         }
-      } finally {
-        running.delete(chat);
-        await chat.stop();
+      });
+      if (runDm) {
+        progress('starting the bare ws server…');
+        const bare = await withTarget(await startBareTarget(), (target) => measure(target, load, options, progress));
+        console.log(historyTable(`stored history: ${load.title}`, dmLevels, bare));
       }
-      progress('starting the bare ws server…');
-      const bare = await startBareTarget();
-      running.add(bare);
-      let bareResult: Measurement;
-      try {
-        bareResult = await measure(bare, load, options, progress);
-      } finally {
-        running.delete(bare);
-        await bare.stop();
-      }
-      console.log(historyTable(`stored history: ${load.title}`, levels, bareResult));
+      if (runInbox) console.log(inboxTable(inboxLevels));
       return;
     }
     for (const name of options.workloads) {
+      if (name === 'inbox') {
+        progress('inbox on a fresh database: starting the chat server…');
+        const figures = await withTarget(await startChatTarget({ repoRoot, database, dataDir }), (chat) =>
+          measureInbox(chat, inboxOptions, progress),
+        );
+        console.log(inboxTable([{ stored: 0, figures }]));
+        continue;
+      }
       const load = workload(name, options);
-      const measureOn = async (target: Target) => {
-        running.add(target);
-        try {
-          return await measure(target, load, options, progress);
-        } finally {
-          running.delete(target);
-          await target.stop();
-        }
-      };
       progress(`${load.title}`);
       progress('starting the chat server…');
-      const chatResult = await measureOn(await startChatTarget({ repoRoot, database, dataDir }));
+      const chatResult = await withTarget(await startChatTarget({ repoRoot, database, dataDir }), (t) =>
+        measure(t, load, options, progress),
+      );
+      let baselineResult: Measurement | undefined;
+      if (name === 'dm' && options.baselineDir) {
+        progress(`starting the baseline chat server from ${options.baselineDir} (a database of its own)…`);
+        const baselineDatabase = await chooseDatabase(process.env, { embedded: options.embeddedDb, fresh: true });
+        const baselineData = await mkdtemp(path.join(os.tmpdir(), 'chat-bench-baseline-'));
+        try {
+          baselineResult = await withTarget(
+            await startChatTarget({
+              repoRoot: path.resolve(options.baselineDir),
+              database: baselineDatabase,
+              dataDir: baselineData,
+              label: 'baseline',
+            }),
+            (t) => measure(t, load, options, progress),
+          );
+        } finally {
+          await baselineDatabase.cleanup().catch(() => undefined);
+          await rm(baselineData, { recursive: true, force: true });
+        }
+      }
       progress('starting the bare ws server…');
-      const bareResult = await measureOn(await startBareTarget());
-      console.log(resultTable(load.title, chatResult, bareResult));
+      const bareResult = await withTarget(await startBareTarget(), (t) => measure(t, load, options, progress));
+      console.log(resultTable(load.title, chatResult, bareResult, baselineResult));
     }
   } finally {
     await cleanup();

@@ -22,6 +22,8 @@ export interface Target {
   /** CPU seconds the server process has used so far. */
   cpuSeconds(): number;
   serverErrors(): { count: number; first: string[] };
+  /** A GraphQL call over HTTP (the chat server only). */
+  graphql?<T = any>(query: string, variables: Record<string, unknown>, token?: string): Promise<T>;
   /** Adds this many seeded messages (with their users and conversations) to the target's stored history. */
   storeHistory?(messages: number, progress: (line: string) => void): Promise<void>;
   /** Stops the server and removes what it left behind. */

@@ -29,6 +29,10 @@ export function createGraphQLServer(services: Services, db: Db) {
         // Fragments count for what they select, not as a level of their own: a conversation list with
         // its last message's sender (conversations.edges.node.lastMessage.sender.username) is 6 deep.
         maxDepth: { n: 8, flattenFragments: true },
+        // Armor's cost grows 1.5× per level: the conversation list an inbox screen asks for (last
+        // message, its sender, members) costs ~30,000 by it. Pages are clamped (100, 500) and depth
+        // bounded, which is what bounds the work; this only stops the absurd.
+        costLimit: { maxCost: 100_000 },
       }),
     ],
     context: (initial): GraphQLContext => {
