@@ -71,9 +71,8 @@ async function main() {
         console.log(historyTable(`stored history: ${load.title}`, dmLevels, bare));
       }
       if (runInbox) console.log(inboxTable(inboxLevels));
-      return;
     }
-    for (const name of options.workloads) {
+    for (const name of options.historyLevels.length > 0 ? [] : options.workloads) {
       if (name === 'inbox') {
         progress('inbox on a fresh database: starting the chat server…');
         const figures = await withTarget(await startChatTarget({ repoRoot, database, dataDir }), (chat) =>

@@ -13,7 +13,18 @@ query Me {
   me { id username email }
 }
 
+query Conversations {
+  conversations(first: 20) {
+    edges { node { id type title unreadCount lastMessage { seq content sender { username } } } }
+  }
+}
+
+# Every change in your conversations, from now on (give after: <cursor> to resume).
 subscription Inbox {
-  messageReceived { id conversationId seq content sender { username } createdAt }
+  inbox {
+    __typename cursor conversationId
+    ... on MessageAdded { message { seq content sender { username } } }
+    ... on ReadStateChanged { userId lastReadSeq }
+  }
 }
 `;
