@@ -1,3 +1,4 @@
+import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { parseInput } from '../../validation.js';
@@ -14,7 +15,8 @@ export async function register(deps: AuthDeps, raw: z.input<typeof registerInput
   let user;
   try {
     user = await deps.db.user.create({
-      data: { email: input.email, username: input.username, usernameKey: input.username.toLowerCase(), passwordHash },
+      // Time-ordered (UUIDv7), as messages and conversations: indexes led by a user id grow at one edge.
+      data: { id: uuidv7(), email: input.email, username: input.username, usernameKey: input.username.toLowerCase(), passwordHash },
     });
   } catch (error) {
     // Lost a race with a concurrent registration: say which field, as the pre-check would have.

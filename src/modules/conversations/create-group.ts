@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { inTransaction } from '../../infra/db/transaction.js';
 import { parseInput } from '../../validation.js';
@@ -13,7 +13,8 @@ export async function createGroup(deps: ConversationDeps, creatorId: string, raw
   const input = parseInput(createGroupInput, raw);
   const others = [...new Set(input.memberIds)].filter((id) => id !== creatorId);
   assertGroupSize(others.length + 1, deps.maxMembers);
-  const id = randomUUID();
+  // Time-ordered, as message ids: the indexes led by conversation_id grow where the new (and active) conversations are.
+  const id = uuidv7();
   const events = await inTransaction(deps.pool, async (client) => {
     await assertUsersExist(client, others, 'memberIds');
     await client.query(`INSERT INTO conversations (id, kind, title, member_count) VALUES ($1, 'GROUP', $2, $3)`, [
