@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nulMessage, withoutNul } from '../../validation.js';
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from './passwords.js';
 
 export const emailField = z
@@ -15,5 +16,7 @@ export const usernameField = z
 
 export const passwordField = z
   .string()
+  // bcrypt reads a C string: everything after a NUL would be ignored.
+  .refine(withoutNul, nulMessage('password'))
   .min(MIN_PASSWORD_LENGTH, `password must be at least ${MIN_PASSWORD_LENGTH} characters`)
   .refine((p) => Buffer.byteLength(p, 'utf8') <= MAX_PASSWORD_BYTES, `password must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`);

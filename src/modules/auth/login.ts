@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { parseInput } from '../../validation.js';
+import { nulMessage, parseInput, withoutNul } from '../../validation.js';
 import type { RateLimiter } from '../rate-limit/token-bucket.js';
 import { dummyHash, MAX_PASSWORD_BYTES, verifyPassword } from './passwords.js';
 import { issueSession, type AuthDeps, type AuthPayload } from './sessions.js';
 
 const loginInput = z.object({
-  email: z.string().trim().toLowerCase().min(1, 'email must not be empty'),
+  email: z.string().trim().toLowerCase().min(1, 'email must not be empty').refine(withoutNul, nulMessage('email')),
   // bcrypt compares only the first 72 bytes: without this bound, the stored password plus any
   // suffix would log in. The check does not depend on the account, so it reveals nothing about it.
   password: z
     .string()
     .min(1, 'password must not be empty')
+    .refine(withoutNul, nulMessage('password'))
     .refine((p) => Buffer.byteLength(p, 'utf8') <= MAX_PASSWORD_BYTES, `password must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`),
 });
 

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
+import { nulMessage, withoutNul } from '../../validation.js';
 
 export const MAX_TITLE_LENGTH = 100;
 
@@ -8,7 +9,8 @@ export const titleField = z
   .string()
   .trim()
   .min(1, 'title must not be empty')
-  .max(MAX_TITLE_LENGTH, `title must be at most ${MAX_TITLE_LENGTH} characters`);
+  .max(MAX_TITLE_LENGTH, `title must be at most ${MAX_TITLE_LENGTH} characters`)
+  .refine(withoutNul, nulMessage('title'));
 
 export const userIdsField = (field: string) => z.array(z.uuid(`${field} must hold user ids`));
 

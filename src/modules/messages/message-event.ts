@@ -33,7 +33,7 @@ export type CommittedMessage = {
 
 export type CommitReply =
   | { requestId: string; ok: true; message: CommittedMessage }
-  | { requestId: string; ok: false; code: 'FORBIDDEN' | 'NOT_FOUND'; error: string };
+  | { requestId: string; ok: false; code: 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT'; error: string };
 
 const sendRequestSchema = z.object({
   id: z.uuid(),

@@ -9,7 +9,7 @@ import type { CommitWaiter } from './commit-waiter.js';
 import type { InFlight } from './in-flight.js';
 import type { RateLimiter } from '../rate-limit/token-bucket.js';
 import { encodeSendRequest, type CommittedMessage } from './message-event.js';
-import { parseInput } from '../../validation.js';
+import { nulMessage, parseInput, withoutNul } from '../../validation.js';
 
 export const MAX_CONTENT_LENGTH = 4000;
 
@@ -21,6 +21,7 @@ const sendMessageInput = z
       .string()
       .trim()
       .min(1, 'content must not be empty')
+      .refine(withoutNul, nulMessage('content'))
       // Characters as people count them (code points), not UTF-16 units: an emoji counts once.
       .refine((content) => countCodePoints(content) <= MAX_CONTENT_LENGTH, `content must be at most ${MAX_CONTENT_LENGTH} characters`),
     clientMessageId: z
@@ -28,6 +29,7 @@ const sendMessageInput = z
       .trim()
       .min(1, 'clientMessageId must not be empty')
       .max(128, 'clientMessageId must be at most 128 characters')
+      .refine(withoutNul, nulMessage('clientMessageId'))
       .nullish(),
   })
   .refine((input) => !!input.recipientId !== !!input.conversationId, {

@@ -1,6 +1,7 @@
 import { AppError } from '../../errors.js';
 import { builder } from '../../graphql/builder.js';
 import { isOwnUser } from './own-user.js';
+import { assertStorable } from '../../validation.js';
 
 const MAX_SEARCH = 50;
 
@@ -37,8 +38,10 @@ builder.queryFields((t) => ({
     description: 'The user with this username (any case), or null.',
     authScopes: { authenticated: true },
     args: { username: t.arg.string({ required: true }) },
-    resolve: (query, _root, args, context) =>
-      context.db.user.findUnique({ ...query, where: { usernameKey: args.username.trim().toLowerCase() } }),
+    resolve: (query, _root, args, context) => {
+      assertStorable(args.username, 'username');
+      return context.db.user.findUnique({ ...query, where: { usernameKey: args.username.trim().toLowerCase() } });
+    },
   }),
   searchUsers: t.prismaField({
     type: ['User'],
@@ -46,6 +49,7 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     args: { query: t.arg.string({ required: true }), first: t.arg.int() },
     resolve: (query, _root, args, context) => {
+      assertStorable(args.query, 'query');
       const prefix = args.query.trim().toLowerCase();
       if (!prefix) throw new AppError('BAD_USER_INPUT', 'query must not be empty.', { field: 'query' });
       if (args.first != null && args.first < 0) throw new AppError('BAD_USER_INPUT', 'first must be 0 or more.', { field: 'first' });

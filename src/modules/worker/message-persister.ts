@@ -42,7 +42,8 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
     }
     if (decoded.length === 0) return outcome;
 
-    const results = await commitIsolatingFailures(decoded, outcome);
+    const refused: SendRequest[] = [];
+    const results = await commitIsolatingFailures(decoded, outcome, refused);
     afterCommit?.();
     const committedAt = Date.now();
     const replies = new Map<string, CommitReply[]>();
@@ -64,6 +65,19 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
       replies.set(request.replyTo, list);
       outcome.done.push(entry.id);
     }
+    // Entries the database refuses for what they are are dead-lettered now, and their senders told
+    // at once that resending cannot help, instead of timing out with "retry is safe".
+    for (const request of refused) {
+      const list = replies.get(request.replyTo) ?? [];
+      list.push({
+        requestId: request.id,
+        ok: false,
+        code: 'BAD_USER_INPUT',
+        error:
+          'This message cannot be stored (the database refused it), so it was not sent; sending it again unchanged fails the same way.',
+      });
+      replies.set(request.replyTo, list);
+    }
     // A failed publish throws: every entry stays pending, and the routers fill the gap meanwhile.
     // Positions of one transaction are contiguous; a batch committed in pieces (after a failure)
     // is published piece by piece.
@@ -73,7 +87,18 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
   };
 
   /** One transaction for the batch; if it fails, entry by entry, so one bad entry cannot block the rest. */
-  async function commitIsolatingFailures(decoded: { entry: StreamEntry; request: SendRequest }[], outcome: BatchOutcome) {
+  async function commitIsolatingFailures(
+    decoded: { entry: StreamEntry; request: SendRequest }[],
+    outcome: BatchOutcome,
+    refused: SendRequest[],
+  ) {
+    /** A failure of one entry alone: an outage stays pending (retried), anything else is that entry's fault. */
+    const settleFailure = (entry: StreamEntry, request: SendRequest, error: Error) => {
+      if (isTransientError(error)) return void outcome.failed.set(entry.id, error);
+      log.error({ err: error, entryId: entry.id, requestId: request.id }, 'the database refused a message; it is dead-lettered');
+      outcome.poison!.set(entry.id, new Error(`refused by the database: ${error.message}`));
+      refused.push(request);
+    };
     const results: [number, CommitResult][] = [];
     try {
       const all = await commitMessages(
@@ -84,8 +109,12 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
       return results;
     } catch (error) {
       // One by one only helps when an entry is at fault; with the database away, all fail alike.
-      if (decoded.length === 1 || isTransientError(error)) {
+      if (isTransientError(error)) {
         for (const { entry } of decoded) outcome.failed.set(entry.id, error as Error);
+        return results;
+      }
+      if (decoded.length === 1) {
+        settleFailure(decoded[0]!.entry, decoded[0]!.request, error as Error);
         return results;
       }
       log.warn({ err: error, size: decoded.length }, 'batch commit failed; committing its entries one by one');
@@ -95,7 +124,7 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
         const [result] = await commitMessages(pool, [request]);
         results.push([index, result!]);
       } catch (error) {
-        outcome.failed.set(entry.id, error as Error);
+        settleFailure(entry, request, error as Error);
       }
     }
     return results;
