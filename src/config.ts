@@ -47,6 +47,7 @@ const envSchema = z.object({
   DEAD_LETTER_MAX: z.coerce.number().int().min(1).default(10_000),
   STREAM_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(5000),
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false'], 'must be true or false').optional(),
   /** Fault injection for crash tests only: `kill-after-commit` SIGKILLs the process between commit and ack. */
   CHAT_FAILPOINT: z.enum(['kill-after-commit']).optional(),
 });
@@ -83,6 +84,8 @@ export type Config = Readonly<{
   streamMaxBacklog: number;
   /** Members per group, its creator included. */
   groupMaxMembers: number;
+  /** Schema introspection (and GraphiQL, which needs it); off by default in production. */
+  introspection: boolean;
   failpoint: 'kill-after-commit' | undefined;
 }>;
 
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deadLetterMax: e.DEAD_LETTER_MAX,
     streamMaxBacklog: e.STREAM_MAX_BACKLOG,
     groupMaxMembers: e.GROUP_MAX_MEMBERS,
+    introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     failpoint: e.CHAT_FAILPOINT,
   });
 }

@@ -7,6 +7,7 @@ import { bearerToken } from '../modules/auth/tokens.js';
 import type { GraphQLContext, Services } from './context.js';
 import { maskError } from './errors.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.js';
+import { introspectionPlugin } from './introspection-rules.js';
 import { schema } from './schema.js';
 import type { SocketExtra } from './ws-server.js';
 
@@ -20,10 +21,14 @@ export function createGraphQLServer(services: Services, db: Db) {
     logging: services.logger.child({ component: 'yoga' }),
     maskedErrors: { maskError },
     // SSE in GraphiQL: it sends the Headers tab (Authorization) with subscriptions too; apps use graphql-ws.
-    graphiql: { title: 'Chat API', subscriptionsProtocol: 'SSE', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    // GraphiQL needs introspection: both are off by default in production (GRAPHQL_INTROSPECTION).
+    graphiql: services.config.introspection
+      ? { title: 'Chat API', subscriptionsProtocol: 'SSE', defaultQuery: GRAPHIQL_DEFAULT_QUERY }
+      : false,
     renderGraphiQL,
     landingPage: false,
     plugins: [
+      introspectionPlugin({ enabled: services.config.introspection }),
       EnvelopArmorPlugin({
         blockFieldSuggestion: { enabled: services.config.env === 'production' },
         // Fragments count for what they select, not as a level of their own: a conversation list with
