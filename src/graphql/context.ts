@@ -26,7 +26,8 @@ export type Services = {
   router: EventRouter;
 };
 
-export type Viewer = { id: string };
+/** Who an operation speaks for: from the access token (verified once per socket over graphql-ws). */
+export type Viewer = { id: string; email?: string; sessionId?: string; tokenExpiresAt?: Date };
 
 /** Per operation. Over WebSocket the viewer comes from connection_init, verified once per socket. */
 export type GraphQLContext = {

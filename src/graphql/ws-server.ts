@@ -59,8 +59,9 @@ export function attachWebSocketServer(options: WsOptions) {
           bearerToken(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) ?? tokenFromUrl(ctx.extra.request.url);
         if (!token) return false;
         try {
-          const { userId } = services.tokens.verifyAccess(token);
-          ctx.extra.viewer = { id: userId };
+          const access = services.tokens.verifyAccess(token);
+          const userId = access.userId;
+          ctx.extra.viewer = { id: userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt };
           if (!services.router.isLive()) {
             throw new AppError('UNAVAILABLE', 'Live delivery is unavailable right now (the message bus cannot be reached).');
           }

@@ -47,7 +47,9 @@ export function createGraphQLServer(services: Services, db: Db) {
       const token = bearerToken(initial.request?.headers.get('authorization'));
       if (!token) return { services, db, viewer: null, authError: null };
       try {
-        return { services, db, viewer: { id: services.tokens.verifyAccess(token).userId }, authError: null };
+        const access = services.tokens.verifyAccess(token);
+        const viewer = { id: access.userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt };
+        return { services, db, viewer, authError: null };
       } catch (error) {
         return { services, db, viewer: null, authError: error as AppError };
       }

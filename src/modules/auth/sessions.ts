@@ -22,7 +22,7 @@ export async function issueSession(
   await deps.db.refreshToken.create({
     data: { userId: user.id, familyId, tokenHash: hashRefreshToken(refreshToken), expiresAt: refreshTokenExpiresAt },
   });
-  const access = deps.tokens.signAccess(user.id);
+  const access = deps.tokens.signAccess({ userId: user.id, email: user.email, sessionId: familyId });
   return { user, tokens: { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt } };
 }
 

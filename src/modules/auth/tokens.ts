@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { AppError } from '../../errors.js';
 
 export type AccessToken = { token: string; expiresAt: Date };
+export type VerifiedAccess = { userId: string; email: string | undefined; sessionId: string | undefined; expiresAt: Date };
 export type TokenService = ReturnType<typeof createTokenService>;
 
 /**
@@ -13,14 +14,20 @@ export function createTokenService({ secret, accessTtlMs }: { secret: string; ac
   const key: KeyObject = createSecretKey(Buffer.from(secret, 'utf8'));
 
   return {
-    signAccess(userId: string, now = Date.now()): AccessToken {
+    /**
+     * An access token for one login (`sessionId`: its refresh token family). It carries the user's
+     * email, so that the user's own email can be shown on a live event without a query.
+     */
+    signAccess({ userId, email, sessionId }: { userId: string; email: string; sessionId: string }, now = Date.now()): AccessToken {
       const exp = Math.floor((now + accessTtlMs) / 1000);
-      const token = jwt.sign({ sub: userId, typ: 'access', exp, iat: Math.floor(now / 1000) }, key, { algorithm: 'HS256' });
+      const token = jwt.sign({ sub: userId, email, sid: sessionId, typ: 'access', exp, iat: Math.floor(now / 1000) }, key, {
+        algorithm: 'HS256',
+      });
       return { token, expiresAt: new Date(exp * 1000) };
     },
 
-    /** The user id of a valid access token; UNAUTHENTICATED with a reason otherwise. */
-    verifyAccess(token: string): { userId: string } {
+    /** Who a valid access token speaks for; UNAUTHENTICATED with a reason otherwise. */
+    verifyAccess(token: string): VerifiedAccess {
       let payload: jwt.JwtPayload | string;
       try {
         payload = jwt.verify(token, key, { algorithms: ['HS256'] });
@@ -35,7 +42,12 @@ export function createTokenService({ secret, accessTtlMs }: { secret: string; ac
       if (typeof payload === 'string' || payload.typ !== 'access' || typeof payload.sub !== 'string') {
         throw new AppError('UNAUTHENTICATED', 'Invalid access token: log in again.', { reason: 'TOKEN_INVALID' });
       }
-      return { userId: payload.sub };
+      return {
+        userId: payload.sub,
+        email: typeof payload.email === 'string' ? payload.email : undefined,
+        sessionId: typeof payload.sid === 'string' ? payload.sid : undefined,
+        expiresAt: new Date((payload.exp ?? 0) * 1000),
+      };
     },
   };
 }

@@ -24,7 +24,6 @@ type Row = {
   client_message_id: string | null;
   created_at: Date | null;
   username: string | null;
-  email: string | null;
   sender_created_at: Date | null;
   user_id: string | null;
   last_read_seq: number | null;
@@ -83,7 +82,7 @@ function toEvent(row: Row, userId: string): CommittedEvent {
         clientMessageId: row.client_message_id,
         createdAt: row.created_at!,
         pos,
-        sender: { id: row.sender_id!, username: row.username!, email: row.email!, createdAt: row.sender_created_at! },
+        sender: { id: row.sender_id!, username: row.username!, createdAt: row.sender_created_at! },
       },
     };
   }
@@ -113,7 +112,7 @@ const REPLAY = `
   ), found AS (
     SELECT x.* FROM active a CROSS JOIN LATERAL (
       SELECT m.pos, 'message' AS kind, m.conversation_id, m.id AS message_id, m.seq, m.sender_id, m.content,
-             m.client_message_id, m.created_at, u.username, u.email, u.created_at AS sender_created_at,
+             m.client_message_id, m.created_at, u.username, u.created_at AS sender_created_at,
              NULL::uuid AS user_id, NULL::int AS last_read_seq, NULL::conversation_event_kind AS change,
              NULL::uuid AS actor_id, NULL::uuid[] AS user_ids
         FROM messages m JOIN users u ON u.id = m.sender_id
@@ -122,14 +121,14 @@ const REPLAY = `
     UNION ALL
     SELECT x.* FROM active a CROSS JOIN LATERAL (
       SELECT e.pos, 'conversation', e.conversation_id, NULL::uuid, NULL::int, NULL::uuid, NULL::text, NULL::text, e.created_at,
-             NULL::text, NULL::text, NULL::timestamptz, NULL::uuid, NULL::int, e.kind, e.actor_id, e.user_ids
+             NULL::text, NULL::timestamptz, NULL::uuid, NULL::int, e.kind, e.actor_id, e.user_ids
         FROM conversation_events e
        WHERE e.conversation_id = a.conversation_id AND e.pos > a.after_pos AND e.pos <= a.to_pos
        ORDER BY e.pos LIMIT $3) x
     UNION ALL
     SELECT x.* FROM active a CROSS JOIN LATERAL (
       SELECT r.read_pos, 'read', r.conversation_id, NULL::uuid, NULL::int, NULL::uuid, NULL::text, NULL::text, NULL::timestamptz,
-             NULL::text, NULL::text, NULL::timestamptz, r.user_id, r.last_read_seq, NULL::conversation_event_kind, NULL::uuid, NULL::uuid[]
+             NULL::text, NULL::timestamptz, r.user_id, r.last_read_seq, NULL::conversation_event_kind, NULL::uuid, NULL::uuid[]
         FROM conversation_members r
        WHERE r.conversation_id = a.conversation_id AND r.read_pos > a.after_pos AND r.read_pos <= a.to_pos
        ORDER BY r.read_pos LIMIT $3) x

@@ -16,7 +16,11 @@ export type SendRequest = {
   sentAt: number;
 };
 
-export type MessageSender = { id: string; username: string; email: string; createdAt: Date };
+/**
+ * What a message carries of its sender: the public fields of User, and nothing private (an email
+ * must not travel to every member's instance). A stored row's sender is a superset of it.
+ */
+export type MessageSender = { id: string; username: string; createdAt: Date };
 
 export type CommittedMessage = {
   id: string;

@@ -13,12 +13,16 @@ export const MessageRef = builder.prismaObject('Message', {
     id: t.exposeID('id'),
     conversationId: t.exposeID('conversationId'),
     seq: t.exposeInt('seq', { description: '1, 2, 3 ... within the conversation, with no gaps: a jump means you missed messages.' }),
-    // Not t.relation: live events carry their sender, and delivering them must not query the database.
+    // Not t.relation: a message always comes with its sender (history loads it, live events carry
+    // it), so that delivering one never queries the database. A load that forgot it is a bug, and
+    // fails loudly here rather than adding a query per message.
     sender: t.field({
       type: UserRef,
-      resolve: (message, _args, context) =>
-        // A live event's sender has no passwordHash; the User type never exposes it.
-        (message as { sender?: User }).sender ?? context.db.user.findUniqueOrThrow({ where: { id: message.senderId } }),
+      resolve: (message) => {
+        const sender = (message as { sender?: User }).sender;
+        if (!sender) throw new Error(`message ${message.id} was loaded without its sender`);
+        return sender;
+      },
     }),
     content: t.exposeString('content'),
     clientMessageId: t.exposeString('clientMessageId', { nullable: true }),

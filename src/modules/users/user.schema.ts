@@ -12,7 +12,13 @@ export const UserRef = builder.prismaObject('User', {
     email: t.string({
       nullable: true,
       description: 'Only for the viewer themself; null for everyone else.',
-      resolve: (user, _args, context) => (context.viewer?.id === user.id || isOwnUser(user) ? user.email : null),
+      // Never read from the user object alone: a live event's sender carries no email (it is not
+      // sent to every member's instance); the viewer's own comes with their token.
+      resolve: (user, _args, context) => {
+        if (isOwnUser(user)) return user.email;
+        if (context.viewer?.id !== user.id) return null;
+        return context.viewer.email ?? (user as { email?: string }).email ?? null;
+      },
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),

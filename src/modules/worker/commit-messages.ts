@@ -104,8 +104,8 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
     }
 
     const senderIds = [...new Set(planned.flatMap((p) => ('row' in p ? [p.row.sender_id] : [])))];
-    const senders = await client.query<{ id: string; username: string; email: string; created_at: Date }>(
-      'SELECT id, username, email, created_at FROM users WHERE id = ANY($1::uuid[])',
+    const senders = await client.query<{ id: string; username: string; created_at: Date }>(
+      'SELECT id, username, created_at FROM users WHERE id = ANY($1::uuid[])',
       [senderIds],
     );
 
@@ -128,7 +128,7 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
     await client.query('COMMIT');
 
     const senderById = new Map<string, MessageSender>(
-      senders.rows.map((u) => [u.id, { id: u.id, username: u.username, email: u.email, createdAt: u.created_at }]),
+      senders.rows.map((u) => [u.id, { id: u.id, username: u.username, createdAt: u.created_at }]),
     );
     return planned.map((p): CommitResult => {
       if (p.kind === 'rejected') return p;
