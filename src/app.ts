@@ -105,6 +105,11 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     },
     async stop() {
       state.draining = true;
+      if (config.shutdownGraceMs > 0) {
+        // Serving as usual, but not ready: load balancers take this instance out of rotation first.
+        logger.info({ graceMs: config.shutdownGraceMs }, 'draining: /ready answers 503; still serving during the grace period');
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
+      }
       httpServer.close();
       logger.info({ inFlightSends: inFlight.running }, 'draining: no new connections; waiting for sends under way');
       // Sends commit and answer, then their answers (and any other result) reach the wire.

@@ -38,6 +38,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEND_TIMEOUT: duration.prefault('5s'),
   SHUTDOWN_TIMEOUT: duration.prefault('10s'),
+  SHUTDOWN_GRACE: duration.prefault('0s'),
   INSTANCE_ID: z.string().trim().min(1).optional(),
   SEND_RATE_PER_SECOND: z.coerce.number().min(0).default(20),
   SEND_RATE_BURST: z.coerce.number().int().min(1).default(50),
@@ -70,6 +71,8 @@ export type Config = Readonly<{
   /** How long sendMessage waits for the worker's commit before answering UNAVAILABLE. */
   sendTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** On SIGTERM, how long to keep serving while /ready answers 503, so a load balancer can stop routing here first. */
+  shutdownGraceMs: number;
   instanceId: string | undefined;
   /** Per user, per instance; 0 turns the limit off. */
   sendRate: Readonly<{ perSecond: number; burst: number }>;
@@ -120,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sendTimeoutMs: e.SEND_TIMEOUT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    shutdownGraceMs: e.SHUTDOWN_GRACE,
     instanceId: e.INSTANCE_ID,
     sendRate: Object.freeze({ perSecond: e.SEND_RATE_PER_SECOND, burst: e.SEND_RATE_BURST }),
     loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,

@@ -77,11 +77,17 @@ describeRedis('Redis for tests', () => {
 });
 
 describe('test helpers', () => {
-  it('when a deferred is resolved later, then waitFor sees it', async () => {
+  it('when a deferred is resolved later, then waitFor keeps polling until then, and sees it', async () => {
     const deferred = createDeferred<number>();
-    setTimeout(() => deferred.resolve(42), 10);
+    let seenAt: number | undefined;
+    const seen = waitFor(() => deferred.settled, { intervalMs: 5 }).then((value) => ((seenAt = performance.now()), value));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seenAt).toBeUndefined(); // still waiting: not resolved before the deferred was
+    const resolvedAt = performance.now();
+    deferred.resolve(42);
+    expect(await seen).toBe(true);
+    expect(seenAt!).toBeGreaterThanOrEqual(resolvedAt);
     await expect(deferred.promise).resolves.toBe(42);
-    expect(await waitFor(() => deferred.settled)).toBe(true);
   });
 
   it('when the predicate never holds, then waitFor says what it waited for', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
-import { createDeferred } from '../../helpers/deferred.js';
+import { createDeferred, waitFor } from '../../helpers/deferred.js';
 import { connectWs, gql, registerUser, SEND } from '../../helpers/graphql.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 
@@ -67,12 +67,25 @@ describe('SIGTERM', () => {
     }
   }, 60_000);
 
-  it('when the server is draining, then new HTTP connections are refused and /health stops answering', async () => {
-    server = await startServerProcess({ DATABASE_URL: db.url });
-    const url = server.url;
-    expect((await gql(url, '{ __typename }')).data).toEqual({ __typename: 'Query' });
-    const exit = await server.kill('SIGTERM');
-    expect(exit).toEqual({ code: 0, signal: null });
-    await expect(fetch(url.replace('/graphql', '/health'))).rejects.toThrow();
+  it('when draining with a grace period, then /ready answers 503 while requests are still served, and connections are refused after', async () => {
+    server = await startServerProcess({ DATABASE_URL: db.url, SHUTDOWN_GRACE: '2s' });
+    const base = server.url.replace(/\/graphql$/, '');
+    const ready = () => fetch(`${base}/ready`).then(async (r) => ({ status: r.status, body: await r.json() }));
+    expect((await ready()).status).toBe(200);
+
+    const exit = server.kill('SIGTERM');
+    // Observed while the process runs: the drain has begun, and the server still answers.
+    const draining = await waitFor(async () => ((await ready()).status === 503 ? ready() : undefined), {
+      description: '/ready to answer 503',
+    });
+    expect(draining.body.status).toBe('draining');
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await gql(server.url, '{ __typename }')).data).toEqual({ __typename: 'Query' });
+    let stillRunning = true;
+    void exit.then(() => (stillRunning = false));
+    expect(stillRunning).toBe(true);
+
+    expect(await exit).toEqual({ code: 0, signal: null });
+    await expect(fetch(`${base}/health`)).rejects.toThrow();
   }, 60_000);
 });

@@ -36,8 +36,13 @@ describeRedis('when Redis goes away and comes back', () => {
   it('then a send answers UNAVAILABLE within its bound, a new socket is closed with 1013 (retry), and after it the retried send is stored once', async () => {
     const [alice, bob] = await Promise.all([registerUser(server.url, 'alice'), registerUser(server.url, 'bob')]);
     await gqlOk(server.url, SEND, { input: { recipientId: bob.id, content: 'before' } }, alice.accessToken);
+    const ready = () => fetch(server.url.replace(/\/graphql$/, '/ready')).then(async (r) => ({ status: r.status, body: await r.json() }));
+    expect(await ready()).toMatchObject({ status: 200, body: { redis: { ok: true } } });
 
     await proxy.cut();
+    const notReady = await ready();
+    expect(notReady).toMatchObject({ status: 503, body: { status: 'not ready', redis: { ok: false }, postgres: { ok: true } } });
+    expect(typeof notReady.body.redis.error).toBe('string');
     const clientMessageId = randomUUID();
     const started = Date.now();
     const during = await gql(server.url, SEND, { input: { recipientId: bob.id, content: 'during', clientMessageId } }, alice.accessToken);
@@ -50,6 +55,7 @@ describeRedis('when Redis goes away and comes back', () => {
     expect(closed).toBe(1013);
 
     await proxy.restore();
+    await waitFor(async () => (await ready()).status === 200, { timeoutMs: 20_000, description: '/ready once Redis is back' });
     const retried = await waitFor(
       async () => {
         const result = await gql(
