@@ -11,6 +11,7 @@ import { waitAtMost } from './infra/with-timeout.js';
 import { createWorkTracker } from './infra/work-tracker.js';
 import { startPeriodic, type Periodic } from './infra/periodic.js';
 import { deleteExpiredRefreshTokens } from './modules/auth/refresh-token-retention.js';
+import { decodeRevocation } from './modules/auth/session-revocations.js';
 import { startMessageWorker } from './modules/worker/message-worker.js';
 import type { StreamConsumer } from './modules/worker/stream-consumer.js';
 import { buildServices } from './services.js';
@@ -50,6 +51,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
   const ws = attachWebSocketServer({ httpServer, path: GRAPHQL_PATH, yoga: yoga as never, services, logger, metrics });
   let worker: StreamConsumer | undefined;
   let jobs: Periodic[] = [];
+  let stopSessions: (() => Promise<void>) | undefined;
 
   return {
     httpServer,
@@ -57,6 +59,17 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     async start() {
       await commits.start();
       await services.router.start();
+      await services.revocations.load(deps.pool);
+      stopSessions = await deps.bus.subscribe(deps.topics.sessions, (payload) => {
+        try {
+          const notice = decodeRevocation(payload);
+          services.revocations.record(notice);
+          services.sockets.closeRevoked(notice);
+        } catch (error) {
+          logger.error({ err: error }, 'undecodable sign-out notice dropped');
+        }
+      });
+      services.sockets.start();
       jobs = [
         startPeriodic({
           name: 'stream backlog reading',
@@ -65,6 +78,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
           logger,
           job: () => services.send.backlog.refresh(),
         }),
+        startPeriodic({ name: 'sign-out list pruning', everyMs: 60_000, logger, job: async () => services.revocations.prune() }),
         startPeriodic({
           name: 'expired refresh token deletion',
           everyMs: 60 * 60_000,
@@ -122,6 +136,8 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       await ws.close();
       await Promise.all(jobs.map((job) => job.stop()));
       await services.router.stop();
+      services.sockets.stop();
+      await stopSessions?.();
       await commits.stop();
       httpServer.closeAllConnections();
       logger.info('stopped');

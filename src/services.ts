@@ -3,6 +3,9 @@ import type { Deps } from './deps.js';
 import type { Services } from './graphql/context.js';
 import { createLogin } from './modules/auth/login.js';
 import { createTokenService } from './modules/auth/tokens.js';
+import type { AuthDeps } from './modules/auth/sessions.js';
+import { createSessionRevocations, encodeRevocation } from './modules/auth/session-revocations.js';
+import { createSocketSessions } from './modules/auth/socket-sessions.js';
 import type { ConversationDeps } from './modules/conversations/conversation-deps.js';
 import { getOrCreateDirectConversation } from './modules/conversations/direct-conversation.js';
 import { createSendAccess } from './modules/conversations/send-access.js';
@@ -20,7 +23,24 @@ import { createUserFeeds } from './modules/realtime/user-feeds.js';
 export function buildServices(deps: Deps): Services {
   const { config, logger, metrics } = deps;
   const tokens = createTokenService({ secret: deps.jwtSecret, accessTtlMs: config.accessTokenTtlMs });
-  const authDeps = { db: deps.db, tokens, bcryptCost: config.bcryptCost, refreshTtlMs: config.refreshTokenTtlMs };
+  const revocations = createSessionRevocations({ accessTtlMs: config.accessTokenTtlMs });
+  const authDeps: AuthDeps = {
+    db: deps.db,
+    tokens,
+    bcryptCost: config.bcryptCost,
+    refreshTtlMs: config.refreshTokenTtlMs,
+    announce: async (notice) => {
+      // Here at once (this instance answers the caller), everywhere else through the bus.
+      revocations.record(notice);
+      sockets.closeRevoked(notice);
+      await deps.bus
+        .publish([deps.topics.sessions], encodeRevocation(notice))
+        .catch((error) =>
+          logger.warn({ err: error }, 'could not announce a sign-out to other instances; their sockets close when tokens expire'),
+        );
+    },
+  };
+  const sockets = createSocketSessions({ tokens, revocations });
   const loginAttempts = createRateLimiter({
     perSecond: config.loginAttemptsPerMinute / 60,
     burst: Math.max(1, config.loginAttemptsPerMinute),
@@ -38,6 +58,8 @@ export function buildServices(deps: Deps): Services {
     metrics,
     db: deps.db,
     tokens,
+    revocations,
+    sockets,
     auth: { ...authDeps, login: createLogin(authDeps, loginAttempts) },
     send: {
       stream: deps.stream,

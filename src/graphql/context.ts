@@ -6,6 +6,8 @@ import type { Metrics } from '../infra/metrics.js';
 import type { createLogin } from '../modules/auth/login.js';
 import type { AuthDeps } from '../modules/auth/sessions.js';
 import type { TokenService } from '../modules/auth/tokens.js';
+import type { SessionRevocations } from '../modules/auth/session-revocations.js';
+import type { SocketSession, SocketSessions } from '../modules/auth/socket-sessions.js';
 import type { CommittedEvent } from '../modules/events/committed-events.js';
 import type { EventRouter } from '../modules/events/event-router.js';
 import type { ConversationDeps } from '../modules/conversations/conversation-deps.js';
@@ -19,6 +21,8 @@ export type Services = {
   metrics: Metrics;
   db: Db;
   tokens: TokenService;
+  revocations: SessionRevocations;
+  sockets: SocketSessions;
   auth: AuthDeps & { login: ReturnType<typeof createLogin> };
   send: SendMessageDeps;
   conversations: ConversationDeps;
@@ -36,4 +40,6 @@ export type GraphQLContext = {
   viewer: Viewer | null;
   /** Why a presented token was refused, for a precise UNAUTHENTICATED message. */
   authError: AppError | null;
+  /** The graphql-ws socket the operation came over; absent over HTTP. */
+  socket?: SocketSession;
 };

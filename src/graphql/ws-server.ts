@@ -9,13 +9,15 @@ import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
 import { createWorkTracker } from '../infra/work-tracker.js';
 import { bearerToken } from '../modules/auth/tokens.js';
-import type { Services, Viewer } from './context.js';
+import type { Services } from './context.js';
+import type { SocketSession } from '../modules/auth/socket-sessions.js';
 import { maskError } from './errors.js';
 
 export type SocketExtra = {
   socket: WebSocket;
   request: IncomingMessage;
-  viewer?: Viewer;
+  /** The account behind the socket, from connection_init on. */
+  session?: SocketSession;
   release?: () => void;
   /** Queries and mutations of this socket whose result is not sent yet, by operation id. */
   pending?: Map<string, () => void>;
@@ -60,12 +62,23 @@ export function attachWebSocketServer(options: WsOptions) {
         if (!token) return false;
         try {
           const access = services.tokens.verifyAccess(token);
+          if (services.revocations.isRevoked(access)) return false;
           const userId = access.userId;
-          ctx.extra.viewer = { id: userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt };
           if (!services.router.isLive()) {
             throw new AppError('UNAVAILABLE', 'Live delivery is unavailable right now (the message bus cannot be reached).');
           }
-          ctx.extra.release = services.feeds.acquire(userId);
+          const { socket } = ctx.extra;
+          const session: SocketSession = {
+            viewer: { id: userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt },
+            close: (code, reason) => socket.close(code, reason),
+          };
+          ctx.extra.session = session;
+          const untrack = services.sockets.add(session);
+          const releaseFeed = services.feeds.acquire(userId);
+          ctx.extra.release = () => {
+            untrack();
+            releaseFeed();
+          };
           return true;
         } catch (error) {
           if (error instanceof AppError && error.code === 'UNAUTHENTICATED') return false;
@@ -88,7 +101,7 @@ export function attachWebSocketServer(options: WsOptions) {
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
-          viewer: ctx.extra.viewer,
+          session: ctx.extra.session,
         });
         let document;
         try {

@@ -1,7 +1,8 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
-import type { AppError } from '../errors.js';
+import { AppError } from '../errors.js';
+import { SIGNED_OUT_REASON } from '../modules/auth/socket-sessions.js';
 import type { Db } from '../infra/db/prisma.js';
 import { bearerToken } from '../modules/auth/tokens.js';
 import type { GraphQLContext, Services } from './context.js';
@@ -42,12 +43,13 @@ export function createGraphQLServer(services: Services, db: Db) {
     ],
     context: (initial): GraphQLContext => {
       // Over graphql-ws the socket's viewer was verified at connection_init; over HTTP, per request.
-      const fromSocket = (initial as { viewer?: SocketExtra['viewer'] }).viewer;
-      if (fromSocket) return { services, db, viewer: fromSocket, authError: null };
+      const socket = (initial as { session?: SocketExtra['session'] }).session;
+      if (socket) return { services, db, viewer: socket.viewer, authError: null, socket };
       const token = bearerToken(initial.request?.headers.get('authorization'));
       if (!token) return { services, db, viewer: null, authError: null };
       try {
         const access = services.tokens.verifyAccess(token);
+        if (services.revocations.isRevoked(access)) throw new AppError('UNAUTHENTICATED', SIGNED_OUT_REASON, { reason: 'SIGNED_OUT' });
         const viewer = { id: access.userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt };
         return { services, db, viewer, authError: null };
       } catch (error) {

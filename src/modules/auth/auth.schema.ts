@@ -1,4 +1,6 @@
+import { AppError } from '../../errors.js';
 import { builder } from '../../graphql/builder.js';
+import { bearerToken } from './tokens.js';
 import { asOwnUser } from '../users/own-user.js';
 import { UserRef } from '../users/user.schema.js';
 import { register } from './register.js';
@@ -54,8 +56,25 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, { services }) => refresh(services.auth, args.refreshToken),
   }),
   logout: t.boolean({
-    description: 'Signs out the login this refresh token belongs to. False if it was unknown or already signed out.',
-    args: { refreshToken: t.arg.string({ required: true }) },
-    resolve: (_root, args, { services }) => logout(services.auth, args.refreshToken),
+    description:
+      'Signs out the login this refresh token belongs to, and closes its sockets on every instance (code 4403). With everywhere: true, every login of its user. False if it was unknown or already signed out.',
+    args: { refreshToken: t.arg.string({ required: true }), everywhere: t.arg.boolean() },
+    resolve: (_root, args, { services }) => logout(services.auth, args.refreshToken, args.everywhere ?? false),
+  }),
+  renewSocket: t.field({
+    type: 'DateTime',
+    description:
+      'Sent over a graphql-ws socket: extends it with a fresh access token of the same user, so it is not closed when its first token expires. Answers the new expiry.',
+    authScopes: { authenticated: true },
+    args: { accessToken: t.arg.string({ required: true }) },
+    resolve: (_root, args, { services, socket }) => {
+      if (!socket) {
+        throw new AppError(
+          'BAD_USER_INPUT',
+          'renewSocket extends a graphql-ws socket: send it over the socket to keep. Over HTTP, send the new token with each request.',
+        );
+      }
+      return services.sockets.renew(socket, bearerToken(args.accessToken) ?? '');
+    },
   }),
 }));

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import { hashRefreshToken } from './tokens.js';
-import { issueSession, revokeFamily, type AuthDeps, type AuthPayload } from './sessions.js';
+import { issueSession, revokeFamily, revokeUser, type AuthDeps, type AuthPayload } from './sessions.js';
 
 /**
  * Rotates a refresh token. Presenting one that was already rotated (or racing a rotation) is taken
@@ -28,7 +28,7 @@ export async function refresh(deps: AuthDeps, refreshToken: string): Promise<Aut
 }
 
 async function reuseDetected(deps: AuthDeps, familyId: string): Promise<never> {
-  await revokeFamily(deps.db, familyId);
+  await revokeFamily(deps, familyId);
   throw new AppError(
     'UNAUTHENTICATED',
     'This refresh token was already used. For safety, every session of this login has been signed out: log in again.',
@@ -36,9 +36,16 @@ async function reuseDetected(deps: AuthDeps, familyId: string): Promise<never> {
   );
 }
 
-/** Signs out the login this refresh token belongs to. False when the token is unknown or already signed out. */
-export async function logout(deps: Pick<AuthDeps, 'db'>, refreshToken: string): Promise<boolean> {
-  const row = await deps.db.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(refreshToken) }, select: { familyId: true } });
+/**
+ * Signs out the login this refresh token belongs to (with `everywhere`, every login of its user) and
+ * closes their sockets on every instance. False when the token is unknown or already signed out.
+ */
+export async function logout(deps: Pick<AuthDeps, 'db' | 'announce'>, refreshToken: string, everywhere = false): Promise<boolean> {
+  const row = await deps.db.refreshToken.findUnique({
+    where: { tokenHash: hashRefreshToken(refreshToken) },
+    select: { familyId: true, userId: true },
+  });
   if (!row) return false;
-  return (await revokeFamily(deps.db, row.familyId)) > 0;
+  if (everywhere) return (await revokeUser(deps, row.userId)) > 0;
+  return (await revokeFamily(deps, row.familyId)) > 0;
 }

@@ -2,8 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../infra/db/prisma.js';
 import type { User } from '../../generated/prisma/client.js';
 import { hashRefreshToken, newRefreshToken, type TokenService } from './tokens.js';
+import type { RevocationNotice } from './session-revocations.js';
 
-export type AuthDeps = { db: Db; tokens: TokenService; bcryptCost: number; refreshTtlMs: number };
+export type AuthDeps = {
+  db: Db;
+  tokens: TokenService;
+  bcryptCost: number;
+  refreshTtlMs: number;
+  /** Tells every instance that logins were signed out (after the database says so). */
+  announce: (notice: RevocationNotice) => Promise<void>;
+};
 
 export type TokenPair = { accessToken: string; refreshToken: string; accessTokenExpiresAt: Date; refreshTokenExpiresAt: Date };
 export type AuthPayload = { user: User; tokens: TokenPair };
@@ -26,8 +34,21 @@ export async function issueSession(
   return { user, tokens: { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt } };
 }
 
-/** Revokes every live token of a family (logout, or a rotated token presented again). */
-export async function revokeFamily(db: Db, familyId: string): Promise<number> {
-  const { count } = await db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+/**
+ * Revokes every live token of a family (logout, or a rotated token presented again), then has every
+ * instance refuse the login's access tokens and close its sockets.
+ */
+export async function revokeFamily(deps: Pick<AuthDeps, 'db' | 'announce'>, familyId: string): Promise<number> {
+  const at = new Date();
+  const { count } = await deps.db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: at } });
+  await deps.announce({ sessionIds: [familyId], at: at.getTime() });
+  return count;
+}
+
+/** Signs out every login of the user (logout everywhere). */
+export async function revokeUser(deps: Pick<AuthDeps, 'db' | 'announce'>, userId: string): Promise<number> {
+  const at = new Date();
+  const { count } = await deps.db.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: at } });
+  await deps.announce({ userId, at: at.getTime() });
   return count;
 }

@@ -3,7 +3,13 @@ import jwt from 'jsonwebtoken';
 import { AppError } from '../../errors.js';
 
 export type AccessToken = { token: string; expiresAt: Date };
-export type VerifiedAccess = { userId: string; email: string | undefined; sessionId: string | undefined; expiresAt: Date };
+export type VerifiedAccess = {
+  userId: string;
+  email: string | undefined;
+  sessionId: string | undefined;
+  issuedAt: Date;
+  expiresAt: Date;
+};
 export type TokenService = ReturnType<typeof createTokenService>;
 
 /**
@@ -20,7 +26,9 @@ export function createTokenService({ secret, accessTtlMs }: { secret: string; ac
      */
     signAccess({ userId, email, sessionId }: { userId: string; email: string; sessionId: string }, now = Date.now()): AccessToken {
       const exp = Math.floor((now + accessTtlMs) / 1000);
-      const token = jwt.sign({ sub: userId, email, sid: sessionId, typ: 'access', exp, iat: Math.floor(now / 1000) }, key, {
+      // iat has one-second resolution; `iss_ms` (issued at, in ms) orders a token against a sign-out
+      // made in the same second.
+      const token = jwt.sign({ sub: userId, email, sid: sessionId, typ: 'access', exp, iat: Math.floor(now / 1000), iss_ms: now }, key, {
         algorithm: 'HS256',
       });
       return { token, expiresAt: new Date(exp * 1000) };
@@ -46,6 +54,7 @@ export function createTokenService({ secret, accessTtlMs }: { secret: string; ac
         userId: payload.sub,
         email: typeof payload.email === 'string' ? payload.email : undefined,
         sessionId: typeof payload.sid === 'string' ? payload.sid : undefined,
+        issuedAt: new Date(typeof payload.iss_ms === 'number' ? payload.iss_ms : (payload.iat ?? 0) * 1000),
         expiresAt: new Date((payload.exp ?? 0) * 1000),
       };
     },
