@@ -12,6 +12,7 @@ import { createWorkTracker } from './infra/work-tracker.js';
 import { startPeriodic, type Periodic } from './infra/periodic.js';
 import { deleteExpiredRefreshTokens } from './modules/auth/refresh-token-retention.js';
 import { decodeRevocation } from './modules/auth/session-revocations.js';
+import { decodeTyping } from './modules/typing/typing-event.js';
 import { startMessageWorker } from './modules/worker/message-worker.js';
 import type { StreamConsumer } from './modules/worker/stream-consumer.js';
 import { buildServices } from './services.js';
@@ -52,6 +53,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
   let worker: StreamConsumer | undefined;
   let jobs: Periodic[] = [];
   let stopSessions: (() => Promise<void>) | undefined;
+  let stopTyping: (() => Promise<void>) | undefined;
 
   return {
     httpServer,
@@ -67,6 +69,14 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
           services.sockets.closeRevoked(notice);
         } catch (error) {
           logger.error({ err: error }, 'undecodable sign-out notice dropped');
+        }
+      });
+      stopTyping = await deps.bus.subscribe(deps.topics.typing, (payload) => {
+        try {
+          const event = decodeTyping(payload);
+          for (const userId of event.recipients) services.feeds.dispatch(userId, event);
+        } catch (error) {
+          logger.error({ err: error }, 'undecodable typing event dropped');
         }
       });
       services.sockets.start();
@@ -138,6 +148,8 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       await services.router.stop();
       services.sockets.stop();
       await stopSessions?.();
+      await stopTyping?.();
+      services.typing.stopAll();
       await commits.stop();
       httpServer.closeAllConnections();
       logger.info('stopped');

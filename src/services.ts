@@ -14,7 +14,8 @@ import { createBacklogGuard } from './modules/messages/backlog-guard.js';
 import { createCommitWaiter } from './modules/messages/commit-waiter.js';
 import { createInFlight } from './modules/messages/in-flight.js';
 import { createRateLimiter } from './modules/rate-limit/token-bucket.js';
-import type { CommittedEvent } from './modules/events/committed-events.js';
+import type { LiveEvent } from './modules/events/live-event.js';
+import { createTypingState } from './modules/typing/typing-state.js';
 import { readClock } from './modules/events/event-clock.js';
 import { createEventRouter } from './modules/events/event-router.js';
 import { replayAll } from './modules/events/replay.js';
@@ -45,7 +46,7 @@ export function buildServices(deps: Deps): Services {
     perSecond: config.loginAttemptsPerMinute / 60,
     burst: Math.max(1, config.loginAttemptsPerMinute),
   });
-  const feeds = createUserFeeds<CommittedEvent>();
+  const feeds = createUserFeeds<LiveEvent>();
   const conversations: ConversationDeps = {
     pool: deps.pool,
     publish: createEventPublisher({ bus: deps.bus, topics: deps.topics, logger }),
@@ -74,6 +75,13 @@ export function buildServices(deps: Deps): Services {
     },
     conversations,
     feeds,
+    typing: createTypingState({ pool: deps.pool, bus: deps.bus, topics: deps.topics, logger }),
+    // Per user, per instance: what a person does often, at a rate no person reaches.
+    limits: {
+      typing: createRateLimiter({ perSecond: 5, burst: 20 }),
+      markRead: createRateLimiter({ perSecond: 10, burst: 50 }),
+      renewSocket: createRateLimiter({ perSecond: 1, burst: 5 }),
+    },
     router: createEventRouter({
       bus: deps.bus,
       topics: deps.topics,

@@ -8,7 +8,9 @@ import type { AuthDeps } from '../modules/auth/sessions.js';
 import type { TokenService } from '../modules/auth/tokens.js';
 import type { SessionRevocations } from '../modules/auth/session-revocations.js';
 import type { SocketSession, SocketSessions } from '../modules/auth/socket-sessions.js';
-import type { CommittedEvent } from '../modules/events/committed-events.js';
+import type { LiveEvent } from '../modules/events/live-event.js';
+import type { TypingState } from '../modules/typing/typing-state.js';
+import type { RateLimiter } from '../modules/rate-limit/token-bucket.js';
 import type { EventRouter } from '../modules/events/event-router.js';
 import type { ConversationDeps } from '../modules/conversations/conversation-deps.js';
 import type { UserFeeds } from '../modules/realtime/user-feeds.js';
@@ -26,7 +28,9 @@ export type Services = {
   auth: AuthDeps & { login: ReturnType<typeof createLogin> };
   send: SendMessageDeps;
   conversations: ConversationDeps;
-  feeds: UserFeeds<CommittedEvent>;
+  feeds: UserFeeds<LiveEvent>;
+  typing: TypingState;
+  limits: { typing: RateLimiter; markRead: RateLimiter; renewSocket: RateLimiter };
   router: EventRouter;
 };
 

@@ -5,5 +5,6 @@ import '../modules/auth/auth.schema.js';
 import '../modules/messages/message.schema.js';
 import '../modules/conversations/conversation.schema.js';
 import '../modules/events/inbox.schema.js';
+import '../modules/typing/typing.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -71,6 +71,7 @@ export function attachWebSocketServer(options: WsOptions) {
           const session: SocketSession = {
             viewer: { id: userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt },
             close: (code, reason) => socket.close(code, reason),
+            bufferedAmount: () => socket.bufferedAmount,
           };
           ctx.extra.session = session;
           const untrack = services.sockets.add(session);

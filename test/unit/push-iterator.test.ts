@@ -38,4 +38,17 @@ describe('a subscription’s event queue', () => {
     await iterator.return!();
     expect(ended()).toBe(1);
   });
+
+  it('when an ephemeral queue overflows, then the oldest values are dropped and the consumer gets the newest', async () => {
+    const { iterator, push } = createPushIterator<number>({
+      maxQueue: 3,
+      overflow: 'drop-oldest',
+      overflowError: () => new Error('unused'),
+      onEnd: () => undefined,
+    });
+    for (let i = 1; i <= 6; i++) expect(push(i)).toBe(true);
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push((await iterator.next()).value);
+    expect(got).toEqual([4, 5, 6]);
+  });
 });

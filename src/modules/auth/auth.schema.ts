@@ -74,6 +74,7 @@ builder.mutationFields((t) => ({
           'renewSocket extends a graphql-ws socket: send it over the socket to keep. Over HTTP, send the new token with each request.',
         );
       }
+      services.limits.renewSocket.take(socket.viewer.id, 'socket renewals');
       return services.sockets.renew(socket, bearerToken(args.accessToken) ?? '');
     },
   }),

@@ -7,6 +7,8 @@ import type { TokenService } from './tokens.js';
 export type SocketSession = {
   viewer: Viewer & { tokenExpiresAt: Date };
   close(code: number, reason: string): void;
+  /** Bytes queued on the socket and not yet sent: how far behind its reader is. */
+  bufferedAmount(): number;
 };
 
 export type SocketSessions = ReturnType<typeof createSocketSessions>;

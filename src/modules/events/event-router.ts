@@ -8,7 +8,7 @@ export type EventRouter = ReturnType<typeof createEventRouter>;
 export type EventRouterOptions = {
   bus: Bus;
   topics: Topics;
-  feeds: UserFeeds<CommittedEvent>;
+  feeds: Pick<UserFeeds<CommittedEvent>, 'dispatch' | 'listeningUsers'>;
   /** The last committed position (event_clock). */
   readClock: () => Promise<number>;
   /** A user's events at positions (after, upTo], from the database, in order. */

@@ -5,11 +5,12 @@ import type { Metrics } from '../../infra/metrics.js';
 import { createPushIterator } from '../realtime/push-iterator.js';
 import type { UserFeeds } from '../realtime/user-feeds.js';
 import type { CommittedEvent } from './committed-events.js';
+import { isCommitted, type LiveEvent } from './live-event.js';
 import type { EventRouter } from './event-router.js';
 import { replayEvents } from './replay.js';
 
 export type InboxDeps = {
-  feeds: UserFeeds<CommittedEvent>;
+  feeds: UserFeeds<LiveEvent>;
   router: EventRouter;
   pool: Pick<Pool, 'query'>;
   metrics: Metrics;
@@ -50,6 +51,7 @@ export function subscribeToInbox(deps: InboxDeps, userId: string, after: number 
     if (queue.push(event) && event.kind === 'message') deps.metrics.messagesDelivered.inc();
   };
   stopListening = deps.feeds.listen(userId, (event) => {
+    if (!isCommitted(event)) return; // typing and presence have subscriptions of their own
     if (!buffered) return deliver(event);
     buffered.push(event);
     if (buffered.length > maxQueue) queue.fail(fellBehind());

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../infra/metrics.js';
-import type { CommittedEvent } from '../events/committed-events.js';
+import type { LiveEvent } from '../events/live-event.js';
 import { createPushIterator } from '../realtime/push-iterator.js';
 import type { UserFeeds } from '../realtime/user-feeds.js';
 import type { CommittedMessage } from './message-event.js';
@@ -12,7 +12,7 @@ import type { CommittedMessage } from './message-event.js';
  * subscription with FORBIDDEN, as any later read would.
  */
 export function subscribeToMessages(
-  { feeds, metrics, maxQueue = 1000 }: { feeds: UserFeeds<CommittedEvent>; metrics: Metrics; maxQueue?: number },
+  { feeds, metrics, maxQueue = 1000 }: { feeds: UserFeeds<LiveEvent>; metrics: Metrics; maxQueue?: number },
   userId: string,
   conversationId: string | null,
 ): AsyncIterableIterator<CommittedMessage> {
@@ -27,7 +27,7 @@ export function subscribeToMessages(
     onEnd: () => stopListening(),
   });
   stopListening = feeds.listen(userId, (event) => {
-    if (conversationId !== null && event.conversationId !== conversationId) return;
+    if (event.kind === 'typing' || (conversationId !== null && event.conversationId !== conversationId)) return;
     if (event.kind === 'message') {
       if (push(event.message)) metrics.messagesDelivered.inc();
     } else if (conversationId !== null && event.kind === 'conversation' && event.removed.includes(userId)) {

@@ -22,6 +22,8 @@ export function topics(prefix: string) {
   return {
     /** Every committed batch of durable events, to every instance (each routes them to its own users). */
     events: `${prefix}events`,
+    /** Typing (ephemeral), naming its recipients: every instance hands it to its own. */
+    typing: `${prefix}typing`,
     /** Sign-outs (a login, or all of a user's): every instance refuses their tokens and closes their sockets. */
     sessions: `${prefix}sessions`,
     /** Commit outcomes for the sendMessage calls waiting on one instance. */

@@ -4,10 +4,13 @@
  */
 export function createPushIterator<T>({
   maxQueue,
+  overflow = 'fail',
   overflowError,
   onEnd,
 }: {
   maxQueue: number;
+  /** Past maxQueue: fail the iterator (events that must not be lost), or drop the oldest (ephemeral ones). */
+  overflow?: 'fail' | 'drop-oldest';
   overflowError: () => Error;
   onEnd: () => void;
 }) {
@@ -78,7 +81,9 @@ export function createPushIterator<T>({
         resolve({ value, done: false });
         return true;
       }
-      if (queue.length >= maxQueue) {
+      if (queue.length >= maxQueue && overflow === 'drop-oldest') {
+        queue.shift();
+      } else if (queue.length >= maxQueue) {
         fail(overflowError());
         queue.length = 0;
         return false;

@@ -214,6 +214,16 @@ export const HOT_PATH_OPERATIONS: HotPathOperation[] = [
         c.alice.accessToken,
       ).then(() => undefined),
   },
+  {
+    name: 'setTyping',
+    run: (c) =>
+      gqlOk(
+        c.url,
+        `mutation ($c: ID!) { setTyping(conversationId: $c, typing: true) }`,
+        { c: c.seededConversationId },
+        c.alice.accessToken,
+      ).then(() => undefined),
+  },
   // Not a user's operation, but it runs on every instance, against the whole table.
   { name: 'periodic jobs (expired refresh token deletion)', run: (c) => c.runMaintenance() },
 ];
