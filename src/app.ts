@@ -13,6 +13,7 @@ import { startPeriodic, type Periodic } from './infra/periodic.js';
 import { deleteExpiredRefreshTokens } from './modules/auth/refresh-token-retention.js';
 import { decodeRevocation } from './modules/auth/session-revocations.js';
 import { decodeTyping } from './modules/typing/typing-event.js';
+import { decodePresence } from './modules/presence/presence-service.js';
 import { startMessageWorker } from './modules/worker/message-worker.js';
 import type { StreamConsumer } from './modules/worker/stream-consumer.js';
 import { buildServices } from './services.js';
@@ -54,6 +55,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
   let jobs: Periodic[] = [];
   let stopSessions: (() => Promise<void>) | undefined;
   let stopTyping: (() => Promise<void>) | undefined;
+  let stopPresence: (() => Promise<void>) | undefined;
 
   return {
     httpServer,
@@ -79,6 +81,14 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
           logger.error({ err: error }, 'undecodable typing event dropped');
         }
       });
+      stopPresence = await deps.bus.subscribe(deps.topics.presence, (payload) => {
+        try {
+          services.presence.heard(decodePresence(payload));
+        } catch (error) {
+          logger.error({ err: error }, 'undecodable presence change dropped');
+        }
+      });
+      services.presence.start();
       services.sockets.start();
       jobs = [
         startPeriodic({
@@ -149,6 +159,9 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       services.sockets.stop();
       await stopSessions?.();
       await stopTyping?.();
+      // After the sockets closed: their users go offline now, not when the leases run out.
+      await services.presence.stop();
+      await stopPresence?.();
       services.typing.stopAll();
       await commits.stop();
       httpServer.closeAllConnections();

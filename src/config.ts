@@ -48,6 +48,7 @@ const envSchema = z.object({
   DEAD_LETTER_MAX: z.coerce.number().int().min(1).default(10_000),
   STREAM_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(5000),
+  PRESENCE_LEASE: duration.prefault('30s'),
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false'], 'must be true or false').optional(),
   /** Fault injection for crash tests only: `kill-after-commit` SIGKILLs the process between commit and ack. */
   CHAT_FAILPOINT: z.enum(['kill-after-commit']).optional(),
@@ -87,6 +88,8 @@ export type Config = Readonly<{
   streamMaxBacklog: number;
   /** Members per group, its creator included. */
   groupMaxMembers: number;
+  /** How long an instance's claim that a user is online lasts unless renewed (a killed instance's users go offline by then). */
+  presenceLeaseMs: number;
   /** Schema introspection (and GraphiQL, which needs it); off by default in production. */
   introspection: boolean;
   failpoint: 'kill-after-commit' | undefined;
@@ -132,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deadLetterMax: e.DEAD_LETTER_MAX,
     streamMaxBacklog: e.STREAM_MAX_BACKLOG,
     groupMaxMembers: e.GROUP_MAX_MEMBERS,
+    presenceLeaseMs: e.PRESENCE_LEASE,
     introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     failpoint: e.CHAT_FAILPOINT,
   });

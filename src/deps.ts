@@ -17,6 +17,9 @@ import { createMemoryStream } from './modules/realtime/memory-stream.js';
 import { createRedisBus } from './modules/realtime/redis-bus.js';
 import { createRedisStream } from './modules/realtime/redis-stream.js';
 import type { MessageStream } from './modules/realtime/stream.js';
+import type { PresenceStore } from './modules/presence/presence-store.js';
+import { createMemoryPresence } from './modules/presence/memory-presence.js';
+import { createRedisPresence } from './modules/presence/redis-presence.js';
 
 export type Deps = {
   config: Config;
@@ -29,6 +32,7 @@ export type Deps = {
   pool: pg.Pool;
   bus: Bus;
   stream: MessageStream;
+  presence: PresenceStore;
   topics: Topics;
   jwtSecret: string;
   engine: 'redis' | 'memory';
@@ -63,6 +67,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     const topics = makeTopics(config.redis?.keyPrefix ?? '');
     let bus: Bus;
     let stream: MessageStream;
+    let presence: PresenceStore;
     let pingRedis: (() => Promise<void>) | undefined;
     if (config.redis) {
       const connections: Redis[] = [];
@@ -79,11 +84,13 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
         group: 'persisters',
         deadLetterMax: config.deadLetterMax,
       });
+      presence = createRedisPresence(commands!, config.redis.keyPrefix);
       pingRedis = async () => void (await commands!.ping());
       logger.info({ redis: redactUrl(config.redis.url) }, 'using Redis for pub/sub and the message stream');
     } else {
       bus = createMemoryBus();
       stream = createMemoryStream({ deadLetterMax: config.deadLetterMax });
+      presence = createMemoryPresence();
       logger.info('REDIS_URL not set: using the in-process bus and stream (one instance only)');
     }
     closers.push(() => bus.close());
@@ -99,6 +106,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       pool,
       bus,
       stream,
+      presence,
       topics,
       jwtSecret,
       engine: config.redis ? 'redis' : 'memory',

@@ -16,6 +16,7 @@ import { createInFlight } from './modules/messages/in-flight.js';
 import { createRateLimiter } from './modules/rate-limit/token-bucket.js';
 import type { LiveEvent } from './modules/events/live-event.js';
 import { createTypingState } from './modules/typing/typing-state.js';
+import { createPresenceService } from './modules/presence/presence-service.js';
 import { readClock } from './modules/events/event-clock.js';
 import { createEventRouter } from './modules/events/event-router.js';
 import { replayAll } from './modules/events/replay.js';
@@ -75,6 +76,14 @@ export function buildServices(deps: Deps): Services {
     },
     conversations,
     feeds,
+    presence: createPresenceService({
+      store: deps.presence,
+      bus: deps.bus,
+      topics: deps.topics,
+      instanceId: deps.instanceId,
+      logger,
+      leaseMs: config.presenceLeaseMs,
+    }),
     typing: createTypingState({ pool: deps.pool, bus: deps.bus, topics: deps.topics, logger }),
     // Per user, per instance: what a person does often, at a rate no person reaches.
     limits: {

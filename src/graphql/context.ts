@@ -10,6 +10,7 @@ import type { SessionRevocations } from '../modules/auth/session-revocations.js'
 import type { SocketSession, SocketSessions } from '../modules/auth/socket-sessions.js';
 import type { LiveEvent } from '../modules/events/live-event.js';
 import type { TypingState } from '../modules/typing/typing-state.js';
+import type { PresenceService } from '../modules/presence/presence-service.js';
 import type { RateLimiter } from '../modules/rate-limit/token-bucket.js';
 import type { EventRouter } from '../modules/events/event-router.js';
 import type { ConversationDeps } from '../modules/conversations/conversation-deps.js';
@@ -30,6 +31,7 @@ export type Services = {
   conversations: ConversationDeps;
   feeds: UserFeeds<LiveEvent>;
   typing: TypingState;
+  presence: PresenceService;
   limits: { typing: RateLimiter; markRead: RateLimiter; renewSocket: RateLimiter };
   router: EventRouter;
 };

@@ -6,5 +6,6 @@ import '../modules/messages/message.schema.js';
 import '../modules/conversations/conversation.schema.js';
 import '../modules/events/inbox.schema.js';
 import '../modules/typing/typing.schema.js';
+import '../modules/presence/presence.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -76,9 +76,11 @@ export function attachWebSocketServer(options: WsOptions) {
           ctx.extra.session = session;
           const untrack = services.sockets.add(session);
           const releaseFeed = services.feeds.acquire(userId);
+          void services.presence.socketOpened(userId);
           ctx.extra.release = () => {
             untrack();
             releaseFeed();
+            void services.presence.socketClosed(userId);
           };
           return true;
         } catch (error) {

@@ -3,6 +3,7 @@ import { AppError } from '../../errors.js';
 import { builder } from '../../graphql/builder.js';
 import { assertMember } from '../conversations/membership.js';
 import { UserRef } from '../users/user.schema.js';
+import { markSharesConversation } from '../users/shared-users.js';
 import type { Message, User } from '../../generated/prisma/client.js';
 import type { CommittedMessage } from './message-event.js';
 import { sendMessage } from './send-message.js';
@@ -21,7 +22,8 @@ export const MessageRef = builder.prismaObject('Message', {
       resolve: (message) => {
         const sender = (message as { sender?: User }).sender;
         if (!sender) throw new Error(`message ${message.id} was loaded without its sender`);
-        return sender;
+        // Whoever reads a message is in its conversation, as its sender is: presence may show.
+        return markSharesConversation(sender);
       },
     }),
     content: t.exposeString('content'),

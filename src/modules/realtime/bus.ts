@@ -24,6 +24,8 @@ export function topics(prefix: string) {
     events: `${prefix}events`,
     /** Typing (ephemeral), naming its recipients: every instance hands it to its own. */
     typing: `${prefix}typing`,
+    /** Online/offline transitions, each published once: every instance updates its cache and watchers. */
+    presence: `${prefix}presence`,
     /** Sign-outs (a login, or all of a user's): every instance refuses their tokens and closes their sockets. */
     sessions: `${prefix}sessions`,
     /** Commit outcomes for the sendMessage calls waiting on one instance. */
