@@ -64,6 +64,8 @@ export async function startChatTarget({ repoRoot, database, dataDir, label = 'ch
     // A closed loop sends as fast as answers come: the per-user limit (20/s by default) would be
     // all it measured. Off unless the caller sets it.
     SEND_RATE_PER_SECOND: process.env.SEND_RATE_PER_SECOND || '0',
+    // The bench registers thousands of users from one address.
+    REGISTER_RATE_PER_HOUR: process.env.REGISTER_RATE_PER_HOUR || '0',
   };
   if (database.url) env.DATABASE_URL = database.url;
   else delete env.DATABASE_URL;

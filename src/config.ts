@@ -43,6 +43,8 @@ const envSchema = z.object({
   SEND_RATE_PER_SECOND: z.coerce.number().min(0).default(20),
   SEND_RATE_BURST: z.coerce.number().int().min(1).default(50),
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().min(0).default(10),
+  REGISTER_RATE_PER_HOUR: z.coerce.number().min(0).default(10),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(256),
   WORKER_CLAIM_IDLE: duration.prefault('5s'),
   DEAD_LETTER_MAX: z.coerce.number().int().min(1).default(10_000),
@@ -75,10 +77,14 @@ export type Config = Readonly<{
   /** On SIGTERM, how long to keep serving while /ready answers 503, so a load balancer can stop routing here first. */
   shutdownGraceMs: number;
   instanceId: string | undefined;
-  /** Per user, per instance; 0 turns the limit off. */
+  /** Per user (shared by instances with Redis); 0 turns the limit off. */
   sendRate: Readonly<{ perSecond: number; burst: number }>;
-  /** Per email, per instance; 0 turns the limit off. */
+  /** Per email (shared by instances with Redis); 0 turns the limit off. */
   loginAttemptsPerMinute: number;
+  /** Registrations per client address; 0 turns the limit off. */
+  registerRatePerHour: number;
+  /** How many proxies in front of the server to trust for X-Forwarded-For (0: use the socket's address). */
+  trustProxy: number;
   workerBatchSize: number;
   /** Entries pending this long on a consumer are taken over by another. */
   workerClaimIdleMs: number;
@@ -130,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     instanceId: e.INSTANCE_ID,
     sendRate: Object.freeze({ perSecond: e.SEND_RATE_PER_SECOND, burst: e.SEND_RATE_BURST }),
     loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
+    registerRatePerHour: e.REGISTER_RATE_PER_HOUR,
+    trustProxy: e.TRUST_PROXY,
     workerBatchSize: e.WORKER_BATCH_SIZE,
     workerClaimIdleMs: e.WORKER_CLAIM_IDLE,
     deadLetterMax: e.DEAD_LETTER_MAX,

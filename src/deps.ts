@@ -20,6 +20,7 @@ import type { MessageStream } from './modules/realtime/stream.js';
 import type { PresenceStore } from './modules/presence/presence-store.js';
 import { createMemoryPresence } from './modules/presence/memory-presence.js';
 import { createRedisPresence } from './modules/presence/redis-presence.js';
+import { limiterFactory, type LimiterFactory } from './modules/rate-limit/limiters.js';
 
 export type Deps = {
   config: Config;
@@ -33,6 +34,8 @@ export type Deps = {
   bus: Bus;
   stream: MessageStream;
   presence: PresenceStore;
+  /** Rate limiters: shared through Redis when there is one, in-process otherwise. */
+  limiter: LimiterFactory;
   topics: Topics;
   jwtSecret: string;
   engine: 'redis' | 'memory';
@@ -68,6 +71,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     let bus: Bus;
     let stream: MessageStream;
     let presence: PresenceStore;
+    let limiter: LimiterFactory;
     let pingRedis: (() => Promise<void>) | undefined;
     if (config.redis) {
       const connections: Redis[] = [];
@@ -85,12 +89,14 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
         deadLetterMax: config.deadLetterMax,
       });
       presence = createRedisPresence(commands!, config.redis.keyPrefix);
+      limiter = limiterFactory({ client: commands!, keyPrefix: config.redis.keyPrefix });
       pingRedis = async () => void (await commands!.ping());
       logger.info({ redis: redactUrl(config.redis.url) }, 'using Redis for pub/sub and the message stream');
     } else {
       bus = createMemoryBus();
       stream = createMemoryStream({ deadLetterMax: config.deadLetterMax });
       presence = createMemoryPresence();
+      limiter = limiterFactory(undefined);
       logger.info('REDIS_URL not set: using the in-process bus and stream (one instance only)');
     }
     closers.push(() => bus.close());
@@ -107,6 +113,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       bus,
       stream,
       presence,
+      limiter,
       topics,
       jwtSecret,
       engine: config.redis ? 'redis' : 'memory',

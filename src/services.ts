@@ -13,7 +13,6 @@ import { createEventPublisher } from './modules/events/publish-events.js';
 import { createBacklogGuard } from './modules/messages/backlog-guard.js';
 import { createCommitWaiter } from './modules/messages/commit-waiter.js';
 import { createInFlight } from './modules/messages/in-flight.js';
-import { createRateLimiter } from './modules/rate-limit/token-bucket.js';
 import type { LiveEvent } from './modules/events/live-event.js';
 import { createTypingState } from './modules/typing/typing-state.js';
 import { createPresenceService } from './modules/presence/presence-service.js';
@@ -43,7 +42,7 @@ export function buildServices(deps: Deps): Services {
     },
   };
   const sockets = createSocketSessions({ tokens, revocations });
-  const loginAttempts = createRateLimiter({
+  const loginAttempts = deps.limiter('login', {
     perSecond: config.loginAttemptsPerMinute / 60,
     burst: Math.max(1, config.loginAttemptsPerMinute),
   });
@@ -69,7 +68,7 @@ export function buildServices(deps: Deps): Services {
       access,
       inFlight: createInFlight(),
       backlog: createBacklogGuard({ stream: deps.stream, max: config.streamMaxBacklog }),
-      rateLimit: createRateLimiter(config.sendRate),
+      rateLimit: deps.limiter('send', config.sendRate),
       instanceId: deps.instanceId,
       sendTimeoutMs: config.sendTimeoutMs,
       metrics,
@@ -87,9 +86,10 @@ export function buildServices(deps: Deps): Services {
     typing: createTypingState({ pool: deps.pool, bus: deps.bus, topics: deps.topics, logger }),
     // Per user, per instance: what a person does often, at a rate no person reaches.
     limits: {
-      typing: createRateLimiter({ perSecond: 5, burst: 20 }),
-      markRead: createRateLimiter({ perSecond: 10, burst: 50 }),
-      renewSocket: createRateLimiter({ perSecond: 1, burst: 5 }),
+      typing: deps.limiter('typing', { perSecond: 5, burst: 20 }),
+      markRead: deps.limiter('read', { perSecond: 10, burst: 50 }),
+      renewSocket: deps.limiter('renew', { perSecond: 1, burst: 5 }),
+      register: deps.limiter('register', { perSecond: config.registerRatePerHour / 3600, burst: Math.max(1, config.registerRatePerHour) }),
     },
     router: createEventRouter({
       bus: deps.bus,

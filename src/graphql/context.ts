@@ -32,7 +32,7 @@ export type Services = {
   feeds: UserFeeds<LiveEvent>;
   typing: TypingState;
   presence: PresenceService;
-  limits: { typing: RateLimiter; markRead: RateLimiter; renewSocket: RateLimiter };
+  limits: { typing: RateLimiter; markRead: RateLimiter; renewSocket: RateLimiter; register: RateLimiter };
   router: EventRouter;
 };
 
@@ -46,6 +46,8 @@ export type GraphQLContext = {
   viewer: Viewer | null;
   /** Why a presented token was refused, for a precise UNAUTHENTICATED message. */
   authError: AppError | null;
+  /** The client's network address (X-Forwarded-For counted only through TRUST_PROXY proxies). */
+  clientAddress: string;
   /** The graphql-ws socket the operation came over; absent over HTTP. */
   socket?: SocketSession;
 };

@@ -1,6 +1,8 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { IncomingMessage } from 'node:http';
 import { createYoga } from 'graphql-yoga';
+import { clientAddress } from '../http/client-address.js';
 import { AppError } from '../errors.js';
 import { SIGNED_OUT_REASON } from '../modules/auth/socket-sessions.js';
 import type { Db } from '../infra/db/prisma.js';
@@ -44,16 +46,19 @@ export function createGraphQLServer(services: Services, db: Db) {
     context: (initial): GraphQLContext => {
       // Over graphql-ws the socket's viewer was verified at connection_init; over HTTP, per request.
       const socket = (initial as { session?: SocketExtra['session'] }).session;
-      if (socket) return { services, db, viewer: socket.viewer, authError: null, socket };
+      // Node's request: from yoga's HTTP handler, or the socket's upgrade request over graphql-ws.
+      const address = clientAddress((initial as { req?: IncomingMessage }).req, services.config.trustProxy);
+      const base = { services, db, clientAddress: address };
+      if (socket) return { ...base, viewer: socket.viewer, authError: null, socket };
       const token = bearerToken(initial.request?.headers.get('authorization'));
-      if (!token) return { services, db, viewer: null, authError: null };
+      if (!token) return { ...base, viewer: null, authError: null };
       try {
         const access = services.tokens.verifyAccess(token);
         if (services.revocations.isRevoked(access)) throw new AppError('UNAUTHENTICATED', SIGNED_OUT_REASON, { reason: 'SIGNED_OUT' });
         const viewer = { id: access.userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt };
-        return { services, db, viewer, authError: null };
+        return { ...base, viewer, authError: null };
       } catch (error) {
-        return { services, db, viewer: null, authError: error as AppError };
+        return { ...base, viewer: null, authError: error as AppError };
       }
     },
   });

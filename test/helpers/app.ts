@@ -39,6 +39,7 @@ export function testServerEnv(dataDir: string): Record<string, string> {
     // Limits are off unless a test turns them on: tests send far faster than people do.
     SEND_RATE_PER_SECOND: '0',
     LOGIN_ATTEMPTS_PER_MINUTE: '0',
+    REGISTER_RATE_PER_HOUR: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: dataDir,

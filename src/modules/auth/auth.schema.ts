@@ -42,7 +42,10 @@ builder.mutationFields((t) => ({
     type: AuthPayloadRef,
     description: 'Creates an account and logs it in.',
     args: { input: t.arg({ type: RegisterInput, required: true }) },
-    resolve: (_root, { input }, { services }) => register(services.auth, input),
+    resolve: async (_root, { input }, { services, clientAddress }) => {
+      await services.limits.register.take(clientAddress, 'registrations from your address');
+      return register(services.auth, input);
+    },
   }),
   login: t.field({
     type: AuthPayloadRef,
@@ -67,14 +70,14 @@ builder.mutationFields((t) => ({
       'Sent over a graphql-ws socket: extends it with a fresh access token of the same user, so it is not closed when its first token expires. Answers the new expiry.',
     authScopes: { authenticated: true },
     args: { accessToken: t.arg.string({ required: true }) },
-    resolve: (_root, args, { services, socket }) => {
+    resolve: async (_root, args, { services, socket }) => {
       if (!socket) {
         throw new AppError(
           'BAD_USER_INPUT',
           'renewSocket extends a graphql-ws socket: send it over the socket to keep. Over HTTP, send the new token with each request.',
         );
       }
-      services.limits.renewSocket.take(socket.viewer.id, 'socket renewals');
+      await services.limits.renewSocket.take(socket.viewer.id, 'socket renewals');
       return services.sockets.renew(socket, bearerToken(args.accessToken) ?? '');
     },
   }),

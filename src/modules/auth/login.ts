@@ -24,7 +24,7 @@ export function createLogin(deps: AuthDeps, attempts: RateLimiter) {
   return async function login(raw: z.input<typeof loginInput>): Promise<AuthPayload> {
     const input = parseInput(loginInput, raw);
     // Per email, known or not, so guessing a password is slow and the limit reveals nothing.
-    attempts.take(input.email, 'login attempts for this email');
+    await attempts.take(input.email, 'login attempts for this email');
     const user = await deps.db.user.findUnique({ where: { email: input.email } });
     const ok = await verifyPassword(input.password, user?.passwordHash ?? (await fallbackHash()));
     if (!user || !ok) throw invalid();

@@ -212,7 +212,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { conversationId: t.arg.id({ required: true }), seq: t.arg.int({ required: true }) },
     resolve: async (query, _root, args, context) => {
-      context.services.limits.markRead.take(context.viewer!.id, 'read updates');
+      await context.services.limits.markRead.take(context.viewer!.id, 'read updates');
       await markRead(context.services.conversations, context.viewer!.id, args.conversationId, args.seq);
       return context.db.conversationMember.findUniqueOrThrow({
         ...query,

@@ -62,7 +62,7 @@ export type SendMessageDeps = {
  * the answer is the stored message with its seq. A retry with the same clientMessageId answers the
  * original message and sends nothing new (the worker recognises it).
  */
-export function sendMessage(deps: SendMessageDeps, senderId: string, rawInput: SendMessageInput): Promise<CommittedMessage> {
+export async function sendMessage(deps: SendMessageDeps, senderId: string, rawInput: SendMessageInput): Promise<CommittedMessage> {
   const input = parseInput(sendMessageInput, rawInput);
   try {
     deps.backlog.assertRoom();
@@ -70,7 +70,7 @@ export function sendMessage(deps: SendMessageDeps, senderId: string, rawInput: S
     deps.metrics.sendsRefusedBacklog.inc();
     throw error;
   }
-  deps.rateLimit.take(senderId, 'messages');
+  await deps.rateLimit.take(senderId, 'messages');
   return deps.inFlight.run(() => send(deps, senderId, input));
 }
 

@@ -1,8 +1,8 @@
 import { AppError } from '../../errors.js';
 
 export type RateLimiter = {
-  /** Takes one token for `key`, or throws RATE_LIMITED saying when to retry. */
-  take(key: string, what: string): void;
+  /** Takes one token for `key`, or throws (or rejects with) RATE_LIMITED saying when to retry. */
+  take(key: string, what: string): void | Promise<void>;
 };
 
 /**

@@ -30,7 +30,7 @@ builder.mutationField('setTyping', (t) =>
     args: { conversationId: t.arg.id({ required: true }), typing: t.arg.boolean({ required: true }) },
     resolve: async (_root, args, context) => {
       const { services, viewer } = context;
-      services.limits.typing.take(viewer!.id, 'typing updates');
+      await services.limits.typing.take(viewer!.id, 'typing updates');
       // The send path's membership cache: a steady typist costs no query for it.
       await services.send.access.conversationFor(viewer!.id, { conversationId: args.conversationId });
       await services.typing.set(viewer!.id, args.conversationId, args.typing);
