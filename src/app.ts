@@ -17,6 +17,9 @@ import { decodePresence } from './modules/presence/presence-service.js';
 import { startMessageWorker } from './modules/worker/message-worker.js';
 import type { StreamConsumer } from './modules/worker/stream-consumer.js';
 import { buildServices } from './services.js';
+import { createLocalFileRoutes, FILES_PATH, type LocalStorage } from './modules/files/local-storage.js';
+import { settleUpload } from './modules/files/settle-upload.js';
+import { deleteStaleTempFiles, deleteStaleUploads } from './modules/files/upload-retention.js';
 
 export type App = {
   httpServer: Server;
@@ -38,10 +41,13 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
   const state = { draining: false };
   const health = createHealthRoutes(deps, state);
   const requests = createWorkTracker();
+  const files = deps.storage.kind === 'local' ? localFileRoutes(deps.storage as LocalStorage, services) : undefined;
   const httpServer = createServer((req, res) => {
     res.once('close', requests.enter());
-    if (rejectOversizedBody(req, res)) return;
-    health(req, res)
+    const isFile = files !== undefined && req.url?.startsWith(FILES_PATH);
+    // File bodies are streamed to disk with their own bound (the declared size); the rest is GraphQL.
+    if (!isFile && rejectOversizedBody(req, res)) return;
+    (isFile ? files!(req, res) : health(req, res))
       .then(async (handled) => {
         if (!handled) await yoga.handle(req, res);
       })
@@ -97,6 +103,17 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
           firstAfterMs: 0,
           logger,
           job: () => services.send.backlog.refresh(),
+        }),
+        startPeriodic({
+          name: 'stale upload deletion',
+          everyMs: 10 * 60_000,
+          firstAfterMs: 60_000,
+          logger,
+          job: async () => {
+            const deleted = await deleteStaleUploads(services.files);
+            const partial = deps.storage.kind === 'local' ? await deleteStaleTempFiles((deps.storage as LocalStorage).tmpDir, 3600_000) : 0;
+            if (deleted + partial > 0) logger.info({ deleted, partial }, 'deleted uploads never attached to a message');
+          },
         }),
         startPeriodic({ name: 'sign-out list pruning', everyMs: 60_000, logger, job: async () => services.revocations.prune() }),
         startPeriodic({
@@ -168,4 +185,22 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
       logger.info('stopped');
     },
   };
+}
+
+/** The local backend's PUT and GET routes, settling each upload as its bytes land. */
+function localFileRoutes(storage: LocalStorage, services: Services) {
+  return createLocalFileRoutes({
+    storage,
+    async accepts(uploadId) {
+      const { rows } = await services.files.pool.query<{ status: string }>('SELECT status FROM uploads WHERE id = $1', [uploadId]);
+      return rows[0]?.status === 'PENDING';
+    },
+    async onStored(uploadId) {
+      const upload = await settleUpload(services.files, uploadId);
+      if (!upload) return { ok: false, status: 404, error: 'No such upload.' };
+      if (upload.status === 'REFUSED') return { ok: false, status: 415, error: upload.refusal ?? 'The file was refused.' };
+      return { ok: true };
+    },
+    allowDownload: async (userId) => services.limits.download.take(userId, 'downloads'),
+  });
 }

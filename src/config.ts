@@ -51,6 +51,30 @@ const envSchema = z.object({
   STREAM_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(5000),
   PRESENCE_LEASE: duration.prefault('30s'),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 2 ** 30)
+    .default(25 * 2 ** 20),
+  UPLOAD_URL_TTL: duration.prefault('15m'),
+  DOWNLOAD_URL_TTL: duration.prefault('15m'),
+  UPLOAD_TTL: duration.prefault('24h'),
+  UPLOAD_RATE_PER_MINUTE: z.coerce.number().min(0).default(30),
+  DOWNLOAD_RATE_PER_MINUTE: z.coerce.number().min(0).default(600),
+  S3_BUCKET: z.string().trim().min(1).optional(),
+  S3_ENDPOINT: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
+    .optional(),
+  S3_REGION: z.string().trim().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], 'must be true or false').default('false'),
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^/]+$/, 'must be an origin such as https://chat.example.com (no path)')
+    .optional(),
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false'], 'must be true or false').optional(),
   /** Fault injection for crash tests only: `kill-after-commit` SIGKILLs the process between commit and ack. */
   CHAT_FAILPOINT: z.enum(['kill-after-commit']).optional(),
@@ -94,6 +118,19 @@ export type Config = Readonly<{
   streamMaxBacklog: number;
   /** Members per group, its creator included. */
   groupMaxMembers: number;
+  /** Files: sizes, link lifetimes, how long unattached uploads are kept, and where bytes live. */
+  files: Readonly<{
+    maxUploadBytes: number;
+    uploadUrlTtlMs: number;
+    downloadUrlTtlMs: number;
+    uploadTtlMs: number;
+    uploadsPerMinute: number;
+    downloadsPerMinute: number;
+    /** Unset: local disk under dataDir/files. */
+    s3: Readonly<{ bucket: string; endpoint?: string; region: string; forcePathStyle: boolean }> | undefined;
+  }>;
+  /** This server's origin as clients reach it, for the links it makes; unset: from each request. */
+  publicUrl: string | undefined;
   /** How long an instance's claim that a user is online lasts unless renewed (a killed instance's users go offline by then). */
   presenceLeaseMs: number;
   /** Schema introspection (and GraphiQL, which needs it); off by default in production. */
@@ -144,6 +181,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamMaxBacklog: e.STREAM_MAX_BACKLOG,
     groupMaxMembers: e.GROUP_MAX_MEMBERS,
     presenceLeaseMs: e.PRESENCE_LEASE,
+    files: Object.freeze({
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      uploadUrlTtlMs: e.UPLOAD_URL_TTL,
+      downloadUrlTtlMs: e.DOWNLOAD_URL_TTL,
+      uploadTtlMs: e.UPLOAD_TTL,
+      uploadsPerMinute: e.UPLOAD_RATE_PER_MINUTE,
+      downloadsPerMinute: e.DOWNLOAD_RATE_PER_MINUTE,
+      s3: e.S3_BUCKET
+        ? Object.freeze({
+            bucket: e.S3_BUCKET,
+            endpoint: e.S3_ENDPOINT,
+            region: e.S3_REGION,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
+          })
+        : undefined,
+    }),
+    publicUrl: e.PUBLIC_URL,
     introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     failpoint: e.CHAT_FAILPOINT,
   });

@@ -21,6 +21,10 @@ import type { PresenceStore } from './modules/presence/presence-store.js';
 import { createMemoryPresence } from './modules/presence/memory-presence.js';
 import { createRedisPresence } from './modules/presence/redis-presence.js';
 import { limiterFactory, type LimiterFactory } from './modules/rate-limit/limiters.js';
+import type { FileStorage } from './modules/files/file-storage.js';
+import { createLocalStorage, type LocalStorage } from './modules/files/local-storage.js';
+import { createS3Storage } from './modules/files/s3-storage.js';
+import path from 'node:path';
 
 export type Deps = {
   config: Config;
@@ -34,6 +38,8 @@ export type Deps = {
   bus: Bus;
   stream: MessageStream;
   presence: PresenceStore;
+  /** Where uploaded files live: local disk (served by this server) or an S3-compatible store. */
+  storage: FileStorage | LocalStorage;
   /** Rate limiters: shared through Redis when there is one, in-process otherwise. */
   limiter: LimiterFactory;
   topics: Topics;
@@ -102,6 +108,16 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     closers.push(() => bus.close());
 
     const jwtSecret = config.jwtSecret ?? (await loadOrCreateJwtSecret(config.dataDir, logger));
+    const storage = config.files.s3
+      ? createS3Storage(config.files.s3)
+      : createLocalStorage({ dir: path.resolve(config.dataDir, 'files'), secret: jwtSecret });
+    if (config.files.s3) closers.push(async () => (storage as ReturnType<typeof createS3Storage>).client.destroy());
+    logger.info(
+      config.files.s3
+        ? { bucket: config.files.s3.bucket, endpoint: config.files.s3.endpoint }
+        : { dir: path.resolve(config.dataDir, 'files') },
+      config.files.s3 ? 'files go to S3' : 'files go to local disk (S3_BUCKET not set): one instance only',
+    );
     return {
       config,
       logger,
@@ -113,6 +129,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       bus,
       stream,
       presence,
+      storage,
       limiter,
       topics,
       jwtSecret,

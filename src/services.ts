@@ -20,6 +20,7 @@ import { readClock } from './modules/events/event-clock.js';
 import { createEventRouter } from './modules/events/event-router.js';
 import { replayAll } from './modules/events/replay.js';
 import { createUserFeeds } from './modules/realtime/user-feeds.js';
+import type { FilesDeps } from './modules/files/files-deps.js';
 
 export function buildServices(deps: Deps): Services {
   const { config, logger, metrics } = deps;
@@ -47,6 +48,7 @@ export function buildServices(deps: Deps): Services {
     burst: Math.max(1, config.loginAttemptsPerMinute),
   });
   const feeds = createUserFeeds<LiveEvent>();
+  const files: FilesDeps = { pool: deps.pool, storage: deps.storage, config: config.files };
   const conversations: ConversationDeps = {
     pool: deps.pool,
     publish: createEventPublisher({ bus: deps.bus, topics: deps.topics, logger }),
@@ -72,7 +74,9 @@ export function buildServices(deps: Deps): Services {
       instanceId: deps.instanceId,
       sendTimeoutMs: config.sendTimeoutMs,
       metrics,
+      files,
     },
+    files,
     conversations,
     feeds,
     presence: createPresenceService({
@@ -89,6 +93,11 @@ export function buildServices(deps: Deps): Services {
       typing: deps.limiter('typing', { perSecond: 5, burst: 20 }),
       markRead: deps.limiter('read', { perSecond: 10, burst: 50 }),
       renewSocket: deps.limiter('renew', { perSecond: 1, burst: 5 }),
+      upload: deps.limiter('upload', { perSecond: config.files.uploadsPerMinute / 60, burst: Math.max(1, config.files.uploadsPerMinute) }),
+      download: deps.limiter('download', {
+        perSecond: config.files.downloadsPerMinute / 60,
+        burst: Math.max(1, config.files.downloadsPerMinute),
+      }),
       register: deps.limiter('register', { perSecond: config.registerRatePerHour / 3600, burst: Math.max(1, config.registerRatePerHour) }),
     },
     router: createEventRouter({

@@ -11,6 +11,7 @@ import type { SocketSession, SocketSessions } from '../modules/auth/socket-sessi
 import type { LiveEvent } from '../modules/events/live-event.js';
 import type { TypingState } from '../modules/typing/typing-state.js';
 import type { PresenceService } from '../modules/presence/presence-service.js';
+import type { FilesDeps } from '../modules/files/files-deps.js';
 import type { RateLimiter } from '../modules/rate-limit/token-bucket.js';
 import type { EventRouter } from '../modules/events/event-router.js';
 import type { ConversationDeps } from '../modules/conversations/conversation-deps.js';
@@ -32,7 +33,15 @@ export type Services = {
   feeds: UserFeeds<LiveEvent>;
   typing: TypingState;
   presence: PresenceService;
-  limits: { typing: RateLimiter; markRead: RateLimiter; renewSocket: RateLimiter; register: RateLimiter };
+  limits: {
+    typing: RateLimiter;
+    markRead: RateLimiter;
+    renewSocket: RateLimiter;
+    register: RateLimiter;
+    upload: RateLimiter;
+    download: RateLimiter;
+  };
+  files: FilesDeps;
   router: EventRouter;
 };
 
@@ -46,6 +55,8 @@ export type GraphQLContext = {
   viewer: Viewer | null;
   /** Why a presented token was refused, for a precise UNAUTHENTICATED message. */
   authError: AppError | null;
+  /** This server's origin as the client reached it (for the file links it hands out). */
+  origin: string;
   /** The client's network address (X-Forwarded-For counted only through TRUST_PROXY proxies). */
   clientAddress: string;
   /** The graphql-ws socket the operation came over; absent over HTTP. */

@@ -7,5 +7,6 @@ import '../modules/conversations/conversation.schema.js';
 import '../modules/events/inbox.schema.js';
 import '../modules/typing/typing.schema.js';
 import '../modules/presence/presence.schema.js';
+import '../modules/files/file.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

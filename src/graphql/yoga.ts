@@ -2,7 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { IncomingMessage } from 'node:http';
 import { createYoga } from 'graphql-yoga';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress, requestOrigin } from '../http/client-address.js';
 import { AppError } from '../errors.js';
 import { SIGNED_OUT_REASON } from '../modules/auth/socket-sessions.js';
 import type { Db } from '../infra/db/prisma.js';
@@ -47,8 +47,13 @@ export function createGraphQLServer(services: Services, db: Db) {
       // Over graphql-ws the socket's viewer was verified at connection_init; over HTTP, per request.
       const socket = (initial as { session?: SocketExtra['session'] }).session;
       // Node's request: from yoga's HTTP handler, or the socket's upgrade request over graphql-ws.
-      const address = clientAddress((initial as { req?: IncomingMessage }).req, services.config.trustProxy);
-      const base = { services, db, clientAddress: address };
+      const req = (initial as { req?: IncomingMessage }).req;
+      const base = {
+        services,
+        db,
+        clientAddress: clientAddress(req, services.config.trustProxy),
+        origin: requestOrigin(req, services.config),
+      };
       if (socket) return { ...base, viewer: socket.viewer, authError: null, socket };
       const token = bearerToken(initial.request?.headers.get('authorization'));
       if (!token) return { ...base, viewer: null, authError: null };

@@ -47,7 +47,7 @@ export const ConversationRef = builder.prismaObject('Conversation', {
     lastMessage: t.field({
       type: MessageRef,
       nullable: true,
-      select: { lastMessage: { include: { sender: true } } },
+      select: { lastMessage: { include: { sender: true, attachments: { orderBy: { id: 'asc' } } } } },
       resolve: (conversation) => conversation.lastMessage,
     }),
     lastSeq: t.exposeInt('lastSeq', { description: 'Seq of the newest message (0 before the first).' }),

@@ -1,5 +1,7 @@
 import type { Pool } from 'pg';
 import type { CommittedEvent, ConversationChangeKind } from './committed-events.js';
+import { attachmentsOf } from '../files/attach-uploads.js';
+import type { AttachmentInfo } from '../files/files-deps.js';
 
 /** Bigger than any position: "no upper bound". */
 export const NO_BOUND = Number.MAX_SAFE_INTEGER;
@@ -30,6 +32,8 @@ type Row = {
   change: ConversationChangeKind | null;
   actor_id: string | null;
   user_ids: string[] | null;
+  /** From a membership that has ended. */
+  ended: boolean | null;
   clock: string;
 };
 
@@ -50,7 +54,13 @@ export async function replayEvents(
 ): Promise<ReplayPage> {
   const { rows } = await pool.query<Row>(REPLAY, [userId, after, limit + 1, upTo]);
   const clock = Number(rows[0]?.clock ?? 0);
-  const events = rows.filter((row) => row.pos !== null).map((row) => toEvent(row, userId));
+  const found = rows.filter((row) => row.pos !== null);
+  // Files of a conversation the user has left are not theirs to fetch any more: no attachments there.
+  const attachments = await attachmentsOf(
+    pool,
+    found.filter((row) => row.kind === 'message' && !row.ended).map((row) => row.message_id!),
+  );
+  const events = found.map((row) => toEvent(row, userId, attachments));
   const hasMore = events.length > limit;
   return { events: hasMore ? events.slice(0, limit) : events, hasMore, clock };
 }
@@ -66,7 +76,7 @@ export async function replayAll(pool: Pick<Pool, 'query'>, userId: string, after
   }
 }
 
-function toEvent(row: Row, userId: string): CommittedEvent {
+function toEvent(row: Row, userId: string, attachments: Map<string, AttachmentInfo[]>): CommittedEvent {
   const pos = Number(row.pos);
   const base = { pos, conversationId: row.conversation_id, recipients: [userId] };
   if (row.kind === 'message') {
@@ -83,6 +93,7 @@ function toEvent(row: Row, userId: string): CommittedEvent {
         createdAt: row.created_at!,
         pos,
         sender: { id: row.sender_id!, username: row.username!, createdAt: row.sender_created_at! },
+        attachments: attachments.get(row.message_id!) ?? [],
       },
     };
   }
@@ -96,13 +107,13 @@ function toEvent(row: Row, userId: string): CommittedEvent {
 // event that added the member (hence from_pos - 1) to the one that removed them.
 const REPLAY = `
   WITH periods AS (
-    SELECT m.conversation_id, m.joined_pos AS from_pos, $4::bigint AS to_pos
+    SELECT m.conversation_id, m.joined_pos AS from_pos, $4::bigint AS to_pos, false AS ended
       FROM conversation_members m WHERE m.user_id = $1::uuid
     UNION ALL
-    SELECT h.conversation_id, h.joined_pos, least(h.left_pos, $4::bigint)
+    SELECT h.conversation_id, h.joined_pos, least(h.left_pos, $4::bigint), true
       FROM membership_history h WHERE h.user_id = $1::uuid AND h.left_pos > $2::bigint
   ), active AS (
-    SELECT p.conversation_id, greatest($2::bigint, p.from_pos - 1) AS after_pos, p.to_pos
+    SELECT p.conversation_id, greatest($2::bigint, p.from_pos - 1) AS after_pos, p.to_pos, p.ended
       FROM periods p JOIN conversations c ON c.id = p.conversation_id
      WHERE p.to_pos > $2::bigint
        AND (c.last_event_pos > greatest($2::bigint, p.from_pos - 1)
@@ -114,21 +125,21 @@ const REPLAY = `
       SELECT m.pos, 'message' AS kind, m.conversation_id, m.id AS message_id, m.seq, m.sender_id, m.content,
              m.client_message_id, m.created_at, u.username, u.created_at AS sender_created_at,
              NULL::uuid AS user_id, NULL::int AS last_read_seq, NULL::conversation_event_kind AS change,
-             NULL::uuid AS actor_id, NULL::uuid[] AS user_ids
+             NULL::uuid AS actor_id, NULL::uuid[] AS user_ids, a.ended
         FROM messages m JOIN users u ON u.id = m.sender_id
        WHERE m.conversation_id = a.conversation_id AND m.pos > a.after_pos AND m.pos <= a.to_pos
        ORDER BY m.pos LIMIT $3) x
     UNION ALL
     SELECT x.* FROM active a CROSS JOIN LATERAL (
       SELECT e.pos, 'conversation', e.conversation_id, NULL::uuid, NULL::int, NULL::uuid, NULL::text, NULL::text, e.created_at,
-             NULL::text, NULL::timestamptz, NULL::uuid, NULL::int, e.kind, e.actor_id, e.user_ids
+             NULL::text, NULL::timestamptz, NULL::uuid, NULL::int, e.kind, e.actor_id, e.user_ids, a.ended
         FROM conversation_events e
        WHERE e.conversation_id = a.conversation_id AND e.pos > a.after_pos AND e.pos <= a.to_pos
        ORDER BY e.pos LIMIT $3) x
     UNION ALL
     SELECT x.* FROM active a CROSS JOIN LATERAL (
       SELECT r.read_pos, 'read', r.conversation_id, NULL::uuid, NULL::int, NULL::uuid, NULL::text, NULL::text, NULL::timestamptz,
-             NULL::text, NULL::timestamptz, r.user_id, r.last_read_seq, NULL::conversation_event_kind, NULL::uuid, NULL::uuid[]
+             NULL::text, NULL::timestamptz, r.user_id, r.last_read_seq, NULL::conversation_event_kind, NULL::uuid, NULL::uuid[], a.ended
         FROM conversation_members r
        WHERE r.conversation_id = a.conversation_id AND r.read_pos > a.after_pos AND r.read_pos <= a.to_pos
        ORDER BY r.read_pos LIMIT $3) x

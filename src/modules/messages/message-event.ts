@@ -2,6 +2,7 @@
 // (a Redis round trip turns them into strings). Delivery needs no database read: the event carries
 // everything the Message type resolves, the sender included.
 import { z } from 'zod';
+import type { AttachmentInfo } from '../files/files-deps.js';
 
 /** A stream entry: one sendMessage call waiting on `replyTo` for its commit. */
 export type SendRequest = {
@@ -10,6 +11,8 @@ export type SendRequest = {
   senderId: string;
   content: string;
   clientMessageId: string | null;
+  /** Finished uploads to attach (the worker attaches them atomically with the message). */
+  attachmentIds?: string[];
   /** Instance whose sendMessage call waits for the outcome. */
   replyTo: string;
   /** Epoch ms at append, for the worker-lag metric. */
@@ -33,6 +36,7 @@ export type CommittedMessage = {
   /** Event position (commit order across the database). */
   pos: number;
   sender: MessageSender;
+  attachments: AttachmentInfo[];
 };
 
 export type CommitReply =
@@ -45,6 +49,7 @@ const sendRequestSchema = z.object({
   senderId: z.uuid(),
   content: z.string(),
   clientMessageId: z.string().nullable(),
+  attachmentIds: z.array(z.uuid()).optional(),
   replyTo: z.string(),
   sentAt: z.number(),
 });
@@ -74,5 +79,6 @@ export function reviveMessage(raw: CommittedMessage): CommittedMessage {
     ...raw,
     createdAt: new Date(raw.createdAt),
     sender: { ...raw.sender, createdAt: new Date(raw.sender.createdAt) },
+    attachments: raw.attachments ?? [],
   };
 }

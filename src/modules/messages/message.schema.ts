@@ -36,11 +36,12 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
   fields: (t) => ({
     recipientId: t.id({ description: 'A user: sends in your direct conversation with them, created on first use.' }),
     conversationId: t.id({ description: 'A conversation you are a member of.' }),
-    content: t.string({ required: true, description: 'Trimmed; 1 to 4000 characters.' }),
+    content: t.string({ required: true, description: 'Trimmed; up to 4000 characters; may be empty when the message has attachments.' }),
     clientMessageId: t.string({
       description:
         'Your own id for this message (e.g. a UUID). A retry with the same one returns the original message instead of sending again.',
     }),
+    attachmentIds: t.idList({ description: 'Finished uploads of yours for this conversation (createUpload, then PUT), at most 10.' }),
   }),
 });
 
@@ -126,8 +127,9 @@ builder.subscriptionField('messageReceived', (t) =>
  */
 export const asMessageRow = (message: CommittedMessage) => message as unknown as Message;
 
-/** The sender is read with every history page (the type's sender field never queries on its own). */
+/** The sender and attachments are read with every history page (the type's fields never query on their own). */
 function withSender<Q extends object>(query: Q): Q {
   const q = query as { select?: object; include?: object };
-  return (q.select ? { ...query, select: { ...q.select, sender: true } } : { ...query, include: { ...q.include, sender: true } }) as Q;
+  const withMessage = { sender: true, attachments: { orderBy: { id: 'asc' } } } as const;
+  return (q.select ? { ...query, select: { ...q.select, ...withMessage } } : { ...query, include: { ...q.include, ...withMessage } }) as Q;
 }

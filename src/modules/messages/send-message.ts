@@ -9,6 +9,8 @@ import type { CommitWaiter } from './commit-waiter.js';
 import type { InFlight } from './in-flight.js';
 import type { RateLimiter } from '../rate-limit/token-bucket.js';
 import { encodeSendRequest, type CommittedMessage } from './message-event.js';
+import type { FilesDeps } from '../files/files-deps.js';
+import { MAX_ATTACHMENTS, prepareAttachments } from '../files/prepare-attachments.js';
 import { nulMessage, parseInput, withoutNul } from '../../validation.js';
 
 export const MAX_CONTENT_LENGTH = 4000;
@@ -20,7 +22,6 @@ const sendMessageInput = z
     content: z
       .string()
       .trim()
-      .min(1, 'content must not be empty')
       .refine(withoutNul, nulMessage('content'))
       // Characters as people count them (code points), not UTF-16 units: an emoji counts once.
       .refine((content) => countCodePoints(content) <= MAX_CONTENT_LENGTH, `content must be at most ${MAX_CONTENT_LENGTH} characters`),
@@ -31,10 +32,20 @@ const sendMessageInput = z
       .max(128, 'clientMessageId must be at most 128 characters')
       .refine(withoutNul, nulMessage('clientMessageId'))
       .nullish(),
+    attachmentIds: z
+      .array(z.uuid('attachmentIds must hold upload ids'))
+      .max(MAX_ATTACHMENTS, `attachmentIds must hold at most ${MAX_ATTACHMENTS} uploads`)
+      .refine((ids) => new Set(ids).size === ids.length, 'attachmentIds must not repeat an upload')
+      .nullish(),
   })
   .refine((input) => !!input.recipientId !== !!input.conversationId, {
     message: 'Give exactly one of recipientId (a direct message) or conversationId.',
     path: ['recipientId'],
+  })
+  // Text, attachments, or both: with attachments, the text may be empty.
+  .refine((input) => input.content.length > 0 || (input.attachmentIds?.length ?? 0) > 0, {
+    message: 'content must not be empty (unless the message has attachments)',
+    path: ['content'],
   });
 
 function countCodePoints(text: string): number {
@@ -55,6 +66,7 @@ export type SendMessageDeps = {
   instanceId: string;
   sendTimeoutMs: number;
   metrics: Metrics;
+  files: FilesDeps;
 };
 
 /**
@@ -85,6 +97,9 @@ async function send(deps: SendMessageDeps, senderId: string, input: z.output<typ
 
   // Time-ordered (UUIDv7): the primary key index grows at its right edge instead of at a random
   // leaf, so an insert touches the same few pages however many messages are stored.
+  const attachmentIds = input.attachmentIds ?? [];
+  await prepareAttachments(deps.files, senderId, conversationId, attachmentIds);
+
   const id = uuidv7();
   // One bound for the whole wait, the append included: with Redis away, XADD waits for it to
   // come back, and the caller must hear UNAVAILABLE in time rather than hang.
@@ -97,6 +112,7 @@ async function send(deps: SendMessageDeps, senderId: string, input: z.output<typ
         senderId,
         content: input.content,
         clientMessageId,
+        ...(attachmentIds.length > 0 ? { attachmentIds } : {}),
         replyTo: deps.instanceId,
         sentAt: Date.now(),
       }),

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import type { CommittedMessage, MessageSender, SendRequest } from '../messages/message-event.js';
 import { membersOf } from '../conversations/membership.js';
+import { attachable, attachmentsOf, attachUploads, lockUploads, toAttachment } from '../files/attach-uploads.js';
+import type { AttachmentInfo } from '../files/files-deps.js';
 
 export type CommitResult =
   /** Stored now: publish to the members. */
@@ -9,7 +11,7 @@ export type CommitResult =
   | { kind: 'redelivered'; message: CommittedMessage; memberIds: string[] }
   /** Another request with the same (sender, clientMessageId) owns the message: answer with it, publish nothing. */
   | { kind: 'duplicate'; message: CommittedMessage }
-  | { kind: 'rejected'; code: 'FORBIDDEN' | 'NOT_FOUND'; error: string };
+  | { kind: 'rejected'; code: 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT'; error: string };
 
 type MessageRow = {
   id: string;
@@ -45,6 +47,9 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
     const lastSeq = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
 
     const members = await membersOf(client, conversationIds);
+    const uploads = await lockUploads(client, [...new Set(requests.flatMap((r) => r.attachmentIds ?? []))]);
+    const claimed = new Set<string>();
+    const attachments = new Map<string, AttachmentInfo[]>();
 
     const keyed = requests.filter((r) => r.clientMessageId !== null);
     // Two index lookups, not one OR: `id = ANY(..) OR (sender_id, client_message_id) IN (..)` can use
@@ -86,6 +91,20 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
         planned.push({ kind: 'rejected', code: 'FORBIDDEN', error: 'You are not a member of this conversation.' });
         continue;
       }
+      const attachmentIds = request.attachmentIds ?? [];
+      if (attachmentIds.some((id) => claimed.has(id) || !attachable(uploads.get(id), request.senderId, request.conversationId))) {
+        planned.push({
+          kind: 'rejected',
+          code: 'BAD_USER_INPUT',
+          error: 'An attachment of this message is no longer available (attached to another message, or deleted); nothing was sent.',
+        });
+        continue;
+      }
+      for (const id of attachmentIds) claimed.add(id);
+      attachments.set(
+        request.id,
+        attachmentIds.map((id) => toAttachment(uploads.get(id)!)),
+      );
       const row: MessageRow = {
         id: request.id,
         conversation_id: request.conversationId,
@@ -102,6 +121,16 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
       if (key !== undefined) byClientKey.set(key, row);
       planned.push({ kind: 'new', row });
     }
+
+    await attachUploads(
+      client,
+      inserts.flatMap((row) => (attachments.get(row.id) ?? []).map((a) => ({ uploadId: a.id, messageId: row.id }))),
+    );
+    const stored = await attachmentsOf(
+      client,
+      planned.flatMap((p) => (p.kind === 'redelivered' || p.kind === 'duplicate' ? [p.row.id] : [])),
+    );
+    for (const [messageId, list] of stored) attachments.set(messageId, list);
 
     const senderIds = [...new Set(planned.flatMap((p) => ('row' in p ? [p.row.sender_id] : [])))];
     const senders = await client.query<{ id: string; username: string; created_at: Date }>(
@@ -132,7 +161,7 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
     );
     return planned.map((p): CommitResult => {
       if (p.kind === 'rejected') return p;
-      const message = toMessage(p.row, senderById.get(p.row.sender_id)!);
+      const message = toMessage(p.row, senderById.get(p.row.sender_id)!, attachments.get(p.row.id) ?? []);
       if (p.kind === 'duplicate') return { kind: 'duplicate', message };
       return { kind: p.kind, message, memberIds: members.get(p.row.conversation_id) ?? [] };
     });
@@ -181,7 +210,7 @@ const INSERT_MESSAGES = `
          (SELECT count(*) FROM read_by_sender) AS read
     FROM clock`;
 
-function toMessage(row: MessageRow, sender: MessageSender): CommittedMessage {
+function toMessage(row: MessageRow, sender: MessageSender, attachments: AttachmentInfo[]): CommittedMessage {
   return {
     id: row.id,
     conversationId: row.conversation_id,
@@ -192,5 +221,6 @@ function toMessage(row: MessageRow, sender: MessageSender): CommittedMessage {
     createdAt: row.created_at,
     pos: Number(row.pos),
     sender,
+    attachments,
   };
 }
