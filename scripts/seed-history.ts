@@ -122,6 +122,13 @@ export async function seedHistory(pool: pg.Pool, options: SeedOptions): Promise<
       `INSERT INTO membership_history (user_id, left_pos, conversation_id, joined_pos)
        SELECT c.b, e.pos, c.id, e.pos FROM seed_conversations c JOIN conversation_events e ON e.conversation_id = c.id WHERE c.n % 5 = 0`,
     );
+    // One message in twenty carries a file (attached uploads; the bytes are not seeded).
+    await client.query(
+      `INSERT INTO uploads (id, uploader_id, conversation_id, file_name, declared_type, declared_size, status, content_type, size, message_id, created_at)
+       SELECT gen_random_uuid(), m.sender_id, m.conversation_id, 'seeded-' || m.seq || '.pdf', 'application/pdf', 1000, 'ATTACHED',
+              'application/pdf', 1000, m.id, m.created_at
+         FROM seed_conversations s JOIN messages m ON m.conversation_id = s.id AND m.seq % 20 = 0`,
+    );
     await client.query(
       `UPDATE conversations c SET last_message_id = m.id, last_event_pos = m.pos
          FROM seed_conversations s JOIN messages m ON m.conversation_id = s.id AND m.seq = s.size
@@ -132,7 +139,7 @@ export async function seedHistory(pool: pg.Pool, options: SeedOptions): Promise<
     // so that what is measured next is the steady state, not the aftermath of a bulk load.
     progress('vacuuming and analyzing the seeded tables…');
     await client.query(
-      'VACUUM (ANALYZE) users, conversations, conversation_members, messages, refresh_tokens, conversation_events, membership_history',
+      'VACUUM (ANALYZE) users, conversations, conversation_members, messages, refresh_tokens, conversation_events, membership_history, uploads',
     );
     await client.query('CHECKPOINT').catch(() => undefined); // needs superuser or pg_checkpoint
     return { users, conversations, messages: written, refreshTokens: users, ms: performance.now() - started };

@@ -12,6 +12,8 @@ import { contentDisposition, type Disposition, type FileStorage } from './file-s
 export const FILES_PATH = '/files/';
 
 export type LocalStorage = FileStorage & {
+  /** Streams `body` (through `check`, which may fail it) to `key`; on any failure nothing is kept. */
+  writeChecked(key: string, body: Readable, check: Transform): Promise<void>;
   /** Verifies and decodes a signed link's query; undefined if forged, tampered with, or expired. */
   verify(method: 'PUT' | 'GET', id: string, query: URLSearchParams): Record<string, string> | undefined;
   pathOf(key: string): string;
@@ -82,10 +84,13 @@ export function createLocalStorage({ dir, secret }: { dir: string; secret: strin
       }
     },
     async write(storageKey, body) {
+      await this.writeChecked(storageKey, body, new Transform({ transform: (chunk, _encoding, done) => done(null, chunk) }));
+    },
+    async writeChecked(storageKey, body, check) {
       await mkdir(tmpDir, { recursive: true });
       const tmp = path.join(tmpDir, `${idOf(storageKey)}.${randomBytes(4).toString('hex')}`);
       try {
-        await pipeline(body, createWriteStream(tmp, { flags: 'wx' }));
+        await pipeline(body, check, createWriteStream(tmp, { flags: 'wx' }));
         await mkdir(path.dirname(pathOf(storageKey)), { recursive: true });
         await rename(tmp, pathOf(storageKey));
       } finally {
@@ -150,7 +155,7 @@ export function createLocalFileRoutes({
       },
     });
     try {
-      await storage.write!(`uploads/${id}`, req.pipe(counter) as Readable);
+      await storage.writeChecked(`uploads/${id}`, req, counter);
     } catch (error) {
       // Interrupted, or cut off: nothing was kept (write() removes its temp file).
       if (tooLong)

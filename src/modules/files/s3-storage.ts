@@ -5,6 +5,10 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
 import { contentDisposition, type FileStorage } from './file-storage.js';
 
+// The SDK warns, once per process, that Node 20 leaves its support window; this project runs on
+// Node 20 on purpose (README), and the warning would only add noise to every log.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export type S3Options = { bucket: string; endpoint?: string; region: string; forcePathStyle: boolean };
 
 export function createS3Storage(options: S3Options, client = new S3Client(clientConfig(options))): FileStorage & { client: S3Client } {

@@ -4,6 +4,7 @@
 // (hot-path-plans.test.ts). A feature that adds a query a user runs often adds its operation here.
 // HOT_PATH_DEBUG=1 prints the statements each operation caused.
 import { randomUUID } from 'node:crypto';
+import { png, uploadFile } from '../../helpers/files.js';
 import { collect, connectWs, gqlOk, MESSAGE_RECEIVED, registerUser, SEND, type TestUser } from '../../helpers/graphql.js';
 import {
   ADD_MEMBERS,
@@ -213,6 +214,22 @@ export const HOT_PATH_OPERATIONS: HotPathOperation[] = [
         { u: c.bob.username, q: c.bob.username.slice(0, 4) },
         c.alice.accessToken,
       ).then(() => undefined),
+  },
+  {
+    name: 'createUpload, PUT, and a message with attachments',
+    run: async (c) => {
+      const file = await uploadFile(c.url, c.alice, c.seededConversationId, {
+        fileName: 'hot.png',
+        contentType: 'image/png',
+        bytes: png(2, 2),
+      });
+      await gqlOk(
+        c.url,
+        `mutation ($i: SendMessageInput!) { sendMessage(input: $i) { id attachments { url } } }`,
+        { i: { conversationId: c.seededConversationId, content: 'file', attachmentIds: [file.id] } },
+        c.alice.accessToken,
+      );
+    },
   },
   {
     name: 'setTyping',

@@ -21,6 +21,7 @@ const GROWING_TABLES = [
   'conversations',
   'conversation_events',
   'membership_history',
+  'uploads',
 ];
 const SEEDED_MESSAGES = 300_000;
 
