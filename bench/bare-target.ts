@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnChildServer } from './child-process.js';
+import { readRssBytes, spawnChildServer } from './child-process.js';
 import { connectBareWs } from './clients.js';
 import type { BenchUser, Target } from './target.js';
 
@@ -41,6 +41,7 @@ export async function startBareTarget(): Promise<Target> {
     connect: (user) => connectBareWs(`ws://${base}`, user.id),
     memory: () => child.memory(),
     cpuSeconds: () => child.cpuSeconds(),
+    rssNow: () => readRssBytes(child.pid),
     serverErrors: () => child.errors(),
     async stop() {
       const code = await child.stop();

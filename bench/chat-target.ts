@@ -8,7 +8,7 @@ import pg from 'pg';
 import { seedHistory } from '../scripts/seed-history.js';
 import { loadConfig } from '../src/config.js';
 import { mapLimit } from './async-utils.js';
-import { spawnChildServer, type ChildServer } from './child-process.js';
+import { readRssBytes, spawnChildServer, type ChildServer } from './child-process.js';
 import { connectGraphqlWs } from './clients.js';
 import type { BenchDatabase } from './database.js';
 import type { BenchUser, Target } from './target.js';
@@ -169,6 +169,7 @@ export async function startChatTarget({ repoRoot, database, dataDir, label = 'ch
     connect: (user) => connectGraphqlWs(url.replace(/^http/, 'ws'), user),
     memory: () => child.memory(),
     cpuSeconds: () => child.cpuSeconds(),
+    rssNow: () => readRssBytes(child.pid),
     serverErrors: () => {
       const errors = child.errors();
       return { count: earlierErrors.count + errors.count, first: [...earlierErrors.first, ...errors.first].slice(0, 3) };

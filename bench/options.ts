@@ -1,7 +1,7 @@
 // What a bench run measures: flags first, then BENCH_* environment variables, then defaults.
 import { parseArgs } from 'node:util';
 
-export type WorkloadName = 'dm' | 'fanout' | 'inbox';
+export type WorkloadName = 'dm' | 'fanout' | 'inbox' | 'files';
 
 export type BenchOptions = Readonly<{
   workloads: readonly WorkloadName[];
@@ -30,7 +30,8 @@ export type BenchOptions = Readonly<{
 }>;
 
 export const USAGE = `npm run bench [-- options]
-  --workload W[,W]           dm, fanout, inbox or all (dm and fanout); default all (env BENCH_WORKLOAD)
+  --workload W[,W]           dm, fanout, inbox, files or all (dm and fanout); default all (env BENCH_WORKLOAD)
+                             files: 20 concurrent uploads of 25 MiB (MAX_UPLOAD_BYTES), then downloads
   --dm-senders S             DM pairs: S senders, S receivers (default 50; BENCH_DM_SENDERS)
   --dm-users N               DM: users connected in all, the ones beyond the pairs idle (default 2 × S; BENCH_DM_USERS)
   --history N,N,...          stored-history mode: the DM workload at each number of stored messages, seeded
@@ -90,7 +91,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const workload = values.workload ?? env.BENCH_WORKLOAD ?? 'all';
   const names = workload === 'all' ? ['dm', 'fanout'] : workload.split(',').map((w) => w.trim());
   for (const name of names) {
-    if (!['dm', 'fanout', 'inbox'].includes(name)) throw new UsageError(`--workload takes dm, fanout, inbox or all, not "${name}"`);
+    if (!['dm', 'fanout', 'inbox', 'files'].includes(name))
+      throw new UsageError(`--workload takes dm, fanout, inbox, files or all, not "${name}"`);
   }
   const groupMembers = integer('--group-members', values['group-members'] ?? env.BENCH_GROUP_MEMBERS, 200, 2, 5000);
   const groupSenders = integer('--group-senders', values['group-senders'] ?? env.BENCH_GROUP_SENDERS, 2, 1, 100);

@@ -12,6 +12,7 @@ import { historyTable, machineLines, resultTable } from './report.js';
 import type { Target } from './target.js';
 import { workload } from './workloads.js';
 import { inboxTable, measureInbox, type InboxFigures } from './inbox-workload.js';
+import { filesTable, measureFiles } from './files-workload.js';
 
 const repoRoot = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const progress = (line: string) => console.error(`… ${line}`);
@@ -73,6 +74,14 @@ async function main() {
       if (runInbox) console.log(inboxTable(inboxLevels));
     }
     for (const name of options.historyLevels.length > 0 ? [] : options.workloads) {
+      if (name === 'files') {
+        progress('files: starting the chat server…');
+        const figures = await withTarget(await startChatTarget({ repoRoot, database, dataDir }), (chat) =>
+          measureFiles(chat, { files: 20, fileBytes: 25 * 2 ** 20 }, progress),
+        );
+        console.log(filesTable(figures));
+        continue;
+      }
       if (name === 'inbox') {
         progress('inbox on a fresh database: starting the chat server…');
         const figures = await withTarget(await startChatTarget({ repoRoot, database, dataDir }), (chat) =>

@@ -21,6 +21,8 @@ export interface Target {
   memory(): Promise<ServerMemory>;
   /** CPU seconds the server process has used so far. */
   cpuSeconds(): number;
+  /** The server process's RSS now, as is (no GC first). */
+  rssNow(): number;
   serverErrors(): { count: number; first: string[] };
   /** A GraphQL call over HTTP (the chat server only). */
   graphql?<T = any>(query: string, variables: Record<string, unknown>, token?: string): Promise<T>;

@@ -41,7 +41,7 @@ describe('concurrent membership changes', () => {
       ]);
       for (const result of results) {
         const code = result.errors?.[0]?.extensions?.code;
-        if (code !== undefined) expect(['FORBIDDEN', 'NOT_FOUND']).toContain(code);
+        if (code !== undefined) expect(['FORBIDDEN', 'NOT_FOUND'], JSON.stringify(result.errors)).toContain(code);
       }
 
       const { rows: members } = await sql.query<{ user_id: string; role: string }>(
@@ -52,15 +52,20 @@ describe('concurrent membership changes', () => {
         group.id,
       ]);
       expect(conversation[0]!.member_count).toBe(members.length);
-      if (members.length > 0) expect(members.some((m) => m.role === 'ADMIN')).toBe(true);
+      if (members.length > 0)
+        expect(
+          members.some((m) => m.role === 'ADMIN'),
+          JSON.stringify(members),
+        ).toBe(true);
 
       // Every user's replay agrees with where they ended up: in the group, or told they are out.
       for (const user of users) {
         const events = (await inboxAfter(server.url, user, cursors.get(user.id)!)).events.filter((ev) => ev.conversationId === group.id);
         const isMember = members.some((m) => m.user_id === user.id);
         const last = events[events.length - 1];
-        if (isMember) expect(last?.__typename ?? 'none').not.toBe('RemovedFromConversation');
-        else if (events.length > 0) expect(last!.__typename).toBe('RemovedFromConversation');
+        const story = `${user.username}: ${JSON.stringify(events.map((ev) => [ev.__typename, ev.change, ev.userIds]))}`;
+        if (isMember) expect(last?.__typename ?? 'none', story).not.toBe('RemovedFromConversation');
+        else if (events.length > 0) expect(last!.__typename, story).toBe('RemovedFromConversation');
       }
       const { rows: positions } = await sql.query<{ pos: string }>(
         'SELECT pos FROM conversation_events WHERE conversation_id = $1 ORDER BY pos',
