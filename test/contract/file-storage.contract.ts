@@ -2,7 +2,7 @@
 // S3 backends: what a client does with the links, over real HTTP.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadKey, type FileStorage } from '../../src/modules/files/file-storage.js';
+import { fileKey, uploadKey, type FileStorage } from '../../src/modules/files/file-storage.js';
 
 export type StorageUnderTest = { storage: FileStorage; origin: string; cleanup(): Promise<void> };
 
@@ -40,12 +40,23 @@ export function fileStorageContract(name: string, make: () => Promise<StorageUnd
         origin: subject.origin,
       });
 
-    it('when bytes are PUT to the upload link, then inspect sees them, and the download link serves them exactly, with the name and type', async () => {
-      const key = uploadKey(randomUUID());
+    /** PUT to the upload key, then moved to the served key, as settling does; returns the served key. */
+    const stored = async (bytes: Buffer) => {
+      const id = randomUUID();
+      await put(uploadKey(id), bytes);
+      await subject.storage.promote(uploadKey(id), fileKey(id));
+      return fileKey(id);
+    };
+
+    it('when bytes are PUT to the upload link, then inspect sees them, and once promoted the download link serves them exactly, with the name and type', async () => {
+      const id = randomUUID();
       const bytes = randomBytes(100_000);
-      await put(key, bytes);
-      const inspected = await subject.storage.inspect(key, 16);
+      await put(uploadKey(id), bytes);
+      const inspected = await subject.storage.inspect(uploadKey(id), 16);
       expect(inspected).toEqual({ size: bytes.length, head: bytes.subarray(0, 16) });
+      await subject.storage.promote(uploadKey(id), fileKey(id));
+      expect(await subject.storage.inspect(uploadKey(id), 16)).toBeUndefined();
+      const key = fileKey(id);
 
       const response = await fetch(await download(key));
       expect(response.status).toBe(200);
@@ -56,10 +67,19 @@ export function fileStorageContract(name: string, make: () => Promise<StorageUnd
       expect(disposition).toContain(`filename*=UTF-8''${encodeURIComponent('résumé "final".pdf')}`);
     });
 
+    it('when the upload link is used again after the bytes were promoted, then what is served does not change', async () => {
+      const id = randomUUID();
+      const checked = randomBytes(1000);
+      await put(uploadKey(id), checked);
+      await subject.storage.promote(uploadKey(id), fileKey(id));
+      await put(uploadKey(id), randomBytes(1000)); // a store takes it (S3 links can be reused until they expire)
+      const served = Buffer.from(await (await fetch(await download(fileKey(id)))).arrayBuffer());
+      expect(served.equals(checked)).toBe(true);
+    });
+
     it('when a range is asked for, then 206 with exactly those bytes', async () => {
-      const key = uploadKey(randomUUID());
       const bytes = randomBytes(10_000);
-      await put(key, bytes);
+      const key = await stored(bytes);
       const response = await fetch(await download(key), { headers: { range: 'bytes=1000-1999' } });
       expect(response.status).toBe(206);
       expect(response.headers.get('content-range')).toBe(`bytes 1000-1999/${bytes.length}`);
@@ -67,8 +87,7 @@ export function fileStorageContract(name: string, make: () => Promise<StorageUnd
     });
 
     it('when deleted, then inspect finds nothing and the link serves nothing; deleting again is fine', async () => {
-      const key = uploadKey(randomUUID());
-      await put(key, randomBytes(10));
+      const key = await stored(randomBytes(10));
       const link = await download(key);
       await subject.storage.delete(key);
       await subject.storage.delete(key);

@@ -5,11 +5,12 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadKey } from '../../src/modules/files/file-storage.js';
+import { fileKey, uploadKey } from '../../src/modules/files/file-storage.js';
 import { createLocalFileRoutes, createLocalStorage, type LocalStorage } from '../../src/modules/files/local-storage.js';
 import { createS3Storage } from '../../src/modules/files/s3-storage.js';
 import { startTestS3 } from '../helpers/s3.js';
 import { fileStorageContract } from './file-storage.contract.js';
+import { waitFor } from '../helpers/deferred.js';
 
 /** Local storage behind its own routes on a real HTTP server, every upload accepted. */
 async function localUnderTest() {
@@ -64,7 +65,7 @@ describe('local links', () => {
   });
 
   const link = (id: string, ms = 60_000) =>
-    storage.signDownload(uploadKey(id), {
+    storage.signDownload(fileKey(id), {
       fileName: 'a.txt',
       contentType: 'text/plain',
       disposition: 'inline',
@@ -77,7 +78,7 @@ describe('local links', () => {
     const [id, other] = [randomUUID(), randomUUID()];
     for (const each of [id, other])
       await storage.write!(
-        uploadKey(each),
+        fileKey(each),
         (async function* () {
           yield Buffer.from('hello');
         })() as never,
@@ -123,5 +124,23 @@ describe('local links', () => {
     expect(short.status).toBe(400);
     expect(await storage.inspect(uploadKey(id), 10)).toBeUndefined();
     expect(await readdir(storage.tmpDir).catch(() => [])).toEqual([]);
+  });
+
+  it('when the client disconnects in the middle of an upload, then nothing is left behind', async () => {
+    const id = randomUUID();
+    const { url } = await storage.signUpload(uploadKey(id), {
+      contentType: 'application/octet-stream',
+      size: 1_000_000,
+      expiresAt: new Date(Date.now() + 60_000),
+      origin: subject.origin,
+    });
+    const { request } = await import('node:http');
+    await new Promise<void>((resolve) => {
+      const req = request(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': '1000000' } });
+      req.on('error', () => resolve());
+      req.write(randomBytes(300_000), () => setTimeout(() => (req.destroy(), resolve()), 100));
+    });
+    await waitFor(async () => (await readdir(storage.tmpDir).catch(() => [])).length === 0, { description: 'the partial file removed' });
+    expect(await storage.inspect(uploadKey(id), 10)).toBeUndefined();
   });
 });

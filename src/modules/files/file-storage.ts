@@ -30,11 +30,19 @@ export interface FileStorage {
   inspect(key: string, prefixBytes: number): Promise<{ size: number; head: Buffer } | undefined>;
   /** Writes `key` from a stream (tests, and the local backend's own PUT route). */
   write?(key: string, body: Readable): Promise<void>;
+  /**
+   * Moves checked bytes from `from` to `to`, where they are served from: an upload link still valid
+   * (S3 presigned URLs can be used again until they expire) then cannot change what was checked.
+   */
+  promote(from: string, to: string): Promise<void>;
   /** Removes `key`; absent is fine. */
   delete(key: string): Promise<void>;
 }
 
+/** Where an upload's bytes land (PUT), before they are checked. */
 export const uploadKey = (uploadId: string) => `uploads/${uploadId}`;
+/** Where they are served from, once checked. */
+export const fileKey = (uploadId: string) => `files/${uploadId}`;
 
 /** Content-Disposition with the original name, safe for any name (RFC 6266 / 5987). */
 export function contentDisposition(disposition: Disposition, fileName: string): string {

@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.js';
-import { uploadKey, type HttpHeader } from './file-storage.js';
+import { fileKey, type HttpHeader } from './file-storage.js';
 import { createUpload, type CreatedUpload } from './create-upload.js';
 import type { AttachmentInfo } from './files-deps.js';
 import { dispositionFor } from './sniff.js';
@@ -39,7 +39,7 @@ export const AttachmentRef = builder.objectRef<AttachmentParent>('Attachment').i
         'A signed link for a plain GET (an <img src>, a download link), valid for DOWNLOAD_URL_TTL; it keeps the file name, and serves anything a browser could run as a download.',
       resolve: (attachment, _args, context) => {
         const contentType = attachment.contentType ?? 'application/octet-stream';
-        return context.services.files.storage.signDownload(uploadKey(attachment.id), {
+        return context.services.files.storage.signDownload(fileKey(attachment.id), {
           fileName: attachment.fileName,
           contentType,
           disposition: dispositionFor(contentType),

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { contentDisposition, type Disposition, type FileStorage } from './file-storage.js';
+import { contentDisposition, fileKey, type Disposition, type FileStorage } from './file-storage.js';
 
 export const FILES_PATH = '/files/';
 
@@ -25,7 +25,7 @@ export function createLocalStorage({ dir, secret }: { dir: string; secret: strin
   const key = createHmac('sha256', secret).update('chat file links v1').digest();
   const tmpDir = path.join(dir, 'tmp');
   const pathOf = (storageKey: string) => {
-    if (!/^uploads\/[0-9a-f-]{36}$/.test(storageKey)) throw new Error(`not a storage key: ${storageKey}`);
+    if (!/^(uploads|files)\/[0-9a-f-]{36}$/.test(storageKey)) throw new Error(`not a storage key: ${storageKey}`);
     return path.join(dir, storageKey);
   };
   const sign = (method: string, id: string, fields: [string, string][]) =>
@@ -37,7 +37,7 @@ export function createLocalStorage({ dir, secret }: { dir: string; secret: strin
     query.set('sig', sign(method, id, fields));
     return `${origin}${FILES_PATH}${id}?${query}`;
   };
-  const idOf = (storageKey: string) => storageKey.slice('uploads/'.length);
+  const idOf = (storageKey: string) => storageKey.slice(storageKey.indexOf('/') + 1);
 
   return {
     kind: 'local',
@@ -96,6 +96,10 @@ export function createLocalStorage({ dir, secret }: { dir: string; secret: strin
       } finally {
         await rm(tmp, { force: true });
       }
+    },
+    async promote(from, to) {
+      await mkdir(path.dirname(pathOf(to)), { recursive: true });
+      await rename(pathOf(from), pathOf(to));
     },
     async delete(storageKey) {
       await rm(pathOf(storageKey), { force: true });
@@ -183,7 +187,7 @@ export function createLocalFileRoutes({
       res.setHeader('retry-after', String(Math.ceil(retryAfterMs / 1000)));
       return json(res, 429, { error: (error as Error).message, retryAfterMs });
     }
-    const file = storage.pathOf(`uploads/${id}`);
+    const file = storage.pathOf(fileKey(id));
     const info = await stat(file).catch(() => undefined);
     if (!info) return json(res, 404, { error: 'This file no longer exists.' });
     const range = parseRange(req.headers.range, info.size);

@@ -1,6 +1,13 @@
 // Any S3-compatible store: uploads and downloads are presigned URLs of the store, so the bytes never
 // pass through this server, and every instance sees the same files.
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
 import { contentDisposition, type FileStorage } from './file-storage.js';
@@ -63,6 +70,12 @@ export function createS3Storage(options: S3Options, client = new S3Client(client
       const chunks: Buffer[] = [];
       for await (const chunk of body) chunks.push(chunk as Buffer);
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.concat(chunks) }));
+    },
+    async promote(from, to) {
+      await client.send(
+        new CopyObjectCommand({ Bucket: bucket, Key: to, CopySource: `${bucket}/${encodeURIComponent(from).replaceAll('%2F', '/')}` }),
+      );
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: from }));
     },
     async delete(key) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));

@@ -1,4 +1,4 @@
-import { uploadKey } from './file-storage.js';
+import { fileKey, uploadKey } from './file-storage.js';
 import type { FilesDeps } from './files-deps.js';
 import { checkBytes, SNIFF_BYTES } from './sniff.js';
 
@@ -39,6 +39,14 @@ export async function settleUpload(deps: FilesDeps, uploadId: string): Promise<U
   if (stored.size !== row.declared_size) return refuse(`The file has ${stored.size} bytes, not the ${row.declared_size} declared.`);
   const checked = await checkBytes(stored.head, row.declared_type);
   if (!checked.ok) return refuse(checked.reason);
+  try {
+    await deps.storage.promote(uploadKey(uploadId), fileKey(uploadId));
+  } catch (error) {
+    // Settled meanwhile by a concurrent call (the bytes already moved): its outcome stands.
+    const now = await load(deps, uploadId);
+    if (now && now.status !== 'PENDING') return now;
+    throw error;
+  }
   const { rows } = await deps.pool.query<UploadRow>(
     `UPDATE uploads SET status = 'READY', content_type = $2, size = $3, width = $4, height = $5
       WHERE id = $1 AND status = 'PENDING' RETURNING *`,

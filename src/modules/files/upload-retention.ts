@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { uploadKey } from './file-storage.js';
+import { fileKey, uploadKey } from './file-storage.js';
 import type { FilesDeps } from './files-deps.js';
 
 /**
@@ -19,7 +19,10 @@ export async function deleteStaleUploads(deps: FilesDeps, { batch = 500, now = D
        RETURNING id`,
       [before, batch],
     );
-    for (const { id } of rows) await deps.storage.delete(uploadKey(id));
+    for (const { id } of rows) {
+      await deps.storage.delete(uploadKey(id));
+      await deps.storage.delete(fileKey(id));
+    }
     total += rows.length;
     if (rows.length < batch) return total;
   }

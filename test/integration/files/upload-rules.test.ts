@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadKey } from '../../../src/modules/files/file-storage.js';
+import { fileKey, uploadKey } from '../../../src/modules/files/file-storage.js';
 import type { LocalStorage } from '../../../src/modules/files/local-storage.js';
 import { call, createGroup, inboxAfter, nowCursor, registerUsers, REMOVE_MEMBER } from '../../helpers/chat.js';
 import { ATTACHMENT_FIELDS, CREATE_UPLOAD, createUpload, pdf, png, putBytes, uploadFile } from '../../helpers/files.js';
@@ -63,6 +63,7 @@ describe('upload rules (local disk)', () => {
     expect(asPdf.status).toBe(415);
     expect(asPdf.body).toMatch(/image\/png/);
     expect(existsSync(storage().pathOf(uploadKey(asPdf.id)))).toBe(false);
+    expect(existsSync(storage().pathOf(fileKey(asPdf.id)))).toBe(false);
     const asText = await uploadFile(server.url, alice, group.id, { fileName: 'x.txt', contentType: 'text/plain', bytes: png(2, 2) });
     expect(asText.status).toBe(415);
     const attached = await send(server.url, alice, group.id, [asPdf.id]);
@@ -151,8 +152,8 @@ describe('upload rules (local disk)', () => {
     await server.app.runMaintenance();
     const rows = await server.deps.pool.query<{ id: string }>('SELECT id FROM uploads WHERE id = ANY($1)', [[stale.id, kept.id]]);
     expect(rows.rows.map((r) => r.id)).toEqual([kept.id]);
-    expect(existsSync(storage().pathOf(uploadKey(stale.id)))).toBe(false);
-    expect(existsSync(storage().pathOf(uploadKey(kept.id)))).toBe(true);
+    expect(existsSync(storage().pathOf(fileKey(stale.id)))).toBe(false);
+    expect(existsSync(storage().pathOf(fileKey(kept.id)))).toBe(true);
   });
 });
 
