@@ -13,7 +13,13 @@ const fileName = z
   .max(255, 'fileName must be at most 255 characters')
   .refine(withoutNul, nulMessage('fileName'))
   // A name, not a path: it ends up in Content-Disposition and in people's download folders.
-  .refine((name) => !/[/\\\u0000-\u001f\u007f]/.test(name), 'fileName must not contain slashes or control characters');
+  .refine((name) => ![...name].some(isPathOrControl), 'fileName must not contain slashes or control characters');
+
+/** A slash, a backslash, or a control character (C0 or DEL). */
+function isPathOrControl(char: string): boolean {
+  const code = char.codePointAt(0)!;
+  return char === '/' || char === '\\' || code < 0x20 || code === 0x7f;
+}
 
 const contentType = z
   .string()

@@ -5,7 +5,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { createGroup, registerUsers } from '../../helpers/chat.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
+import { createTestDatabase } from '../../helpers/database.js';
 import { waitFor } from '../../helpers/deferred.js';
 import { ATTACHMENT_FIELDS, pdf, png, uploadFile } from '../../helpers/files.js';
 import { collect, connectWs, gqlOk, type TestUser } from '../../helpers/graphql.js';
