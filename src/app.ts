@@ -56,7 +56,15 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
         if (!res.headersSent) res.writeHead(500).end();
       });
   });
-  const ws = attachWebSocketServer({ httpServer, path: GRAPHQL_PATH, yoga: yoga as never, services, logger, metrics });
+  const ws = attachWebSocketServer({
+    httpServer,
+    path: GRAPHQL_PATH,
+    yoga: yoga as never,
+    services,
+    logger,
+    metrics,
+    keepAliveMs: config.wsKeepAliveMs,
+  });
   let worker: StreamConsumer | undefined;
   let jobs: Periodic[] = [];
   let stopSessions: (() => Promise<void>) | undefined;

@@ -51,6 +51,7 @@ const envSchema = z.object({
   STREAM_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(5000),
   PRESENCE_LEASE: duration.prefault('30s'),
+  WS_KEEPALIVE: duration.prefault('12s'),
   MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -131,6 +132,8 @@ export type Config = Readonly<{
   }>;
   /** This server's origin as clients reach it, for the links it makes; unset: from each request. */
   publicUrl: string | undefined;
+  /** Sockets are pinged this often; one that has not answered by the next ping is closed. */
+  wsKeepAliveMs: number;
   /** How long an instance's claim that a user is online lasts unless renewed (a killed instance's users go offline by then). */
   presenceLeaseMs: number;
   /** Schema introspection (and GraphiQL, which needs it); off by default in production. */
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamMaxBacklog: e.STREAM_MAX_BACKLOG,
     groupMaxMembers: e.GROUP_MAX_MEMBERS,
     presenceLeaseMs: e.PRESENCE_LEASE,
+    wsKeepAliveMs: e.WS_KEEPALIVE,
     files: Object.freeze({
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       uploadUrlTtlMs: e.UPLOAD_URL_TTL,

@@ -12,6 +12,7 @@ import { bearerToken } from '../modules/auth/tokens.js';
 import type { Services } from './context.js';
 import type { SocketSession } from '../modules/auth/socket-sessions.js';
 import { maskError } from './errors.js';
+import { clientAddress, requestOrigin } from '../http/client-address.js';
 
 export type SocketExtra = {
   socket: WebSocket;
@@ -33,6 +34,8 @@ export type WsOptions = {
   /** Largest frame accepted from a client; ws allows 100 MiB by default. */
   maxPayloadBytes?: number;
   maxSubscriptionsPerSocket?: number;
+  /** How often sockets are pinged; one that has not answered by the next ping is closed. */
+  keepAliveMs?: number;
 };
 
 /**
@@ -43,7 +46,17 @@ export type WsOptions = {
  * Operations run through yoga's envelop, so plugins, limits and error masking apply here too.
  */
 export function attachWebSocketServer(options: WsOptions) {
-  const { httpServer, path, yoga, services, logger, metrics, maxPayloadBytes = 64 * 1024, maxSubscriptionsPerSocket = 50 } = options;
+  const {
+    httpServer,
+    path,
+    yoga,
+    services,
+    logger,
+    metrics,
+    maxPayloadBytes = 64 * 1024,
+    maxSubscriptionsPerSocket = 50,
+    keepAliveMs = 12_000,
+  } = options;
   const wss = new WebSocketServer({ server: httpServer, path, maxPayload: maxPayloadBytes });
   const log = logger.child({ component: 'graphql-ws' });
   const operations = createWorkTracker();
@@ -67,12 +80,17 @@ export function attachWebSocketServer(options: WsOptions) {
           if (!services.router.isLive()) {
             throw new AppError('UNAVAILABLE', 'Live delivery is unavailable right now (the message bus cannot be reached).');
           }
-          const { socket } = ctx.extra;
+          const { socket, request } = ctx.extra;
           const session: SocketSession = {
             viewer: { id: userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt },
             close: (code, reason) => socket.close(code, reason),
             bufferedAmount: () => socket.bufferedAmount,
+            clientAddress: clientAddress(request, services.config.trustProxy),
+            origin: requestOrigin(request, services.config),
           };
+          // What the socket needed of its upgrade request is read: let it go (headers, a parser...),
+          // rather than keep it for the socket's whole life.
+          (ctx.extra as { request?: IncomingMessage }).request = undefined;
           ctx.extra.session = session;
           const untrack = services.sockets.add(session);
           const releaseFeed = services.feeds.acquire(userId);
@@ -101,7 +119,6 @@ export function attachWebSocketServer(options: WsOptions) {
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
-          req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           session: ctx.extra.session,
@@ -144,10 +161,29 @@ export function attachWebSocketServer(options: WsOptions) {
       },
     },
     wss,
+    // No keep-alive timer per socket: one sweep below pings them all.
+    0,
   );
+
+  // The ws README's "detect broken connections": a socket that has not answered the last ping by
+  // the next sweep is gone. One timer for all sockets, instead of an interval and a listener each.
+  const answered = new WeakSet<WebSocket>();
+  const keepAlive = setInterval(() => {
+    for (const client of wss.clients) {
+      if (!answered.has(client)) {
+        client.terminate();
+        continue;
+      }
+      answered.delete(client);
+      client.ping();
+    }
+  }, keepAliveMs);
+  keepAlive.unref();
 
   wss.on('connection', (socket) => {
     metrics.openSockets.inc();
+    answered.add(socket);
+    socket.on('pong', () => answered.add(socket));
     socket.once('close', () => metrics.openSockets.dec());
   });
 
@@ -157,6 +193,7 @@ export function attachWebSocketServer(options: WsOptions) {
     operationsDone: () => operations.idle(),
     /** Closes every socket with 1001 (going away) and stops accepting new ones. */
     async close(reason = 'Server shutting down; reconnect shortly.') {
+      clearInterval(keepAlive);
       for (const client of wss.clients) client.close(GOING_AWAY, reason);
       await server.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

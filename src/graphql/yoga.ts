@@ -51,8 +51,8 @@ export function createGraphQLServer(services: Services, db: Db) {
       const base = {
         services,
         db,
-        clientAddress: clientAddress(req, services.config.trustProxy),
-        origin: requestOrigin(req, services.config),
+        clientAddress: socket?.clientAddress ?? clientAddress(req, services.config.trustProxy),
+        origin: socket?.origin ?? requestOrigin(req, services.config),
       };
       if (socket) return { ...base, viewer: socket.viewer, authError: null, socket };
       const token = bearerToken(initial.request?.headers.get('authorization'));

@@ -9,6 +9,9 @@ export type SocketSession = {
   close(code: number, reason: string): void;
   /** Bytes queued on the socket and not yet sent: how far behind its reader is. */
   bufferedAmount(): number;
+  /** Read from the upgrade request at connection_init, which is then let go. */
+  clientAddress: string;
+  origin: string;
 };
 
 export type SocketSessions = ReturnType<typeof createSocketSessions>;
