@@ -1,6 +1,33 @@
+/** The synchronous side of a push iterator, for a consumer that takes values as they come. */
+export type DirectConsumption<T> = {
+  /** From now on, `notify` is called (synchronously) after each push and on failure. */
+  attach(notify: () => void): void;
+  detach(): void;
+  /** Values waiting. */
+  readonly size: number;
+  /** The oldest value waiting; call only when size > 0. */
+  take(): T;
+  /** The iterator has failed or ended: once nothing is waiting, its next read says how. */
+  readonly finished: boolean;
+  /** Ends the iterator with `error` once the values waiting have been taken. */
+  fail(error: Error): void;
+};
+
+/** Where an iterator made by createPushIterator keeps its DirectConsumption. */
+export const DIRECT_CONSUMPTION = Symbol('direct consumption');
+
+/** The DirectConsumption of a stream made by createPushIterator; undefined for any other stream. */
+export function directConsumptionOf(stream: unknown): DirectConsumption<unknown> | undefined {
+  return (stream as { [DIRECT_CONSUMPTION]?: DirectConsumption<unknown> } | null)?.[DIRECT_CONSUMPTION];
+}
+
 /**
  * An async iterator fed by pushes, with a bounded queue: a consumer that falls more than `maxQueue`
  * values behind is failed with `overflowError` instead of growing memory without limit.
+ *
+ * A consumer can also take values synchronously through the iterator's DIRECT_CONSUMPTION (the
+ * live delivery engine does): the same queue, bound and failure, without a promise per value. The
+ * iterator still reports the failure or the end once the queue is empty.
  */
 export function createPushIterator<T>({
   maxQueue,
@@ -19,6 +46,7 @@ export function createPushIterator<T>({
   let waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | undefined;
   let failure: Error | undefined;
   let ended = false;
+  let notify: (() => void) | undefined;
 
   const end = () => {
     if (ended) return;
@@ -26,6 +54,12 @@ export function createPushIterator<T>({
     queue.length = 0;
     for (const wake of drained.splice(0)) wake();
     onEnd();
+  };
+
+  const shift = () => {
+    const value = queue.shift()!;
+    if (queue.length === 0 && drained.length > 0) for (const wake of drained.splice(0)) wake();
+    return value;
   };
 
   const takeFailure = () => {
@@ -37,11 +71,7 @@ export function createPushIterator<T>({
 
   const iterator: AsyncIterableIterator<T> = {
     next() {
-      if (queue.length > 0) {
-        const value = queue.shift()!;
-        if (queue.length === 0 && drained.length > 0) for (const wake of drained.splice(0)) wake();
-        return Promise.resolve({ value, done: false });
-      }
+      if (queue.length > 0) return Promise.resolve({ value: shift(), done: false });
       if (failure) return Promise.reject(takeFailure());
       if (ended) return Promise.resolve({ value: undefined, done: true });
       return new Promise((resolve, reject) => {
@@ -59,8 +89,26 @@ export function createPushIterator<T>({
     },
   };
 
+  const direct: DirectConsumption<T> = {
+    attach(callback) {
+      notify = callback;
+    },
+    detach() {
+      notify = undefined;
+    },
+    get size() {
+      return queue.length;
+    },
+    take: shift,
+    get finished() {
+      return ended || failure !== undefined;
+    },
+    fail: (error) => fail(error),
+  };
+  Object.defineProperty(iterator, DIRECT_CONSUMPTION, { value: direct });
+
   /** Ends the iterator with `error` once the values already queued have been taken. */
-  const fail = (error: Error) => {
+  function fail(error: Error) {
     if (ended || failure) return;
     failure = error;
     if (waiting) {
@@ -68,7 +116,8 @@ export function createPushIterator<T>({
       waiting = undefined;
       reject(takeFailure());
     }
-  };
+    notify?.();
+  }
 
   return {
     iterator,
@@ -89,6 +138,7 @@ export function createPushIterator<T>({
         return false;
       }
       queue.push(value);
+      notify?.();
       return true;
     },
     fail,
