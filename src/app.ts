@@ -64,6 +64,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     logger,
     metrics,
     keepAliveMs: config.wsKeepAliveMs,
+    fastPath: config.wsFastPath,
   });
   let worker: StreamConsumer | undefined;
   let jobs: Periodic[] = [];

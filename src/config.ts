@@ -52,6 +52,7 @@ const envSchema = z.object({
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(5000),
   PRESENCE_LEASE: duration.prefault('30s'),
   WS_KEEPALIVE: duration.prefault('12s'),
+  WS_FAST_PATH: z.enum(['true', 'false'], 'must be true or false').default('true'),
   MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -134,6 +135,8 @@ export type Config = Readonly<{
   publicUrl: string | undefined;
   /** Sockets are pinged this often; one that has not answered by the next ping is closed. */
   wsKeepAliveMs: number;
+  /** Subscription events written by the live delivery engine (false: by graphql-ws, one execution per subscriber). */
+  wsFastPath: boolean;
   /** How long an instance's claim that a user is online lasts unless renewed (a killed instance's users go offline by then). */
   presenceLeaseMs: number;
   /** Schema introspection (and GraphiQL, which needs it); off by default in production. */
@@ -185,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     groupMaxMembers: e.GROUP_MAX_MEMBERS,
     presenceLeaseMs: e.PRESENCE_LEASE,
     wsKeepAliveMs: e.WS_KEEPALIVE,
+    wsFastPath: e.WS_FAST_PATH === 'true',
     files: Object.freeze({
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       uploadUrlTtlMs: e.UPLOAD_URL_TTL,

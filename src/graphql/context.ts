@@ -17,6 +17,7 @@ import type { EventRouter } from '../modules/events/event-router.js';
 import type { ConversationDeps } from '../modules/conversations/conversation-deps.js';
 import type { UserFeeds } from '../modules/realtime/user-feeds.js';
 import type { SendMessageDeps } from '../modules/messages/send-message.js';
+import type { StreamCapture } from './live/stream-capture.js';
 
 /** What resolvers may use; built once per app in app.ts. */
 export type Services = {
@@ -61,4 +62,6 @@ export type GraphQLContext = {
   clientAddress: string;
   /** The graphql-ws socket the operation came over; absent over HTTP. */
   socket?: SocketSession;
+  /** A subscription over graphql-ws: receives its source stream, for the live delivery engine. */
+  streamCapture?: StreamCapture;
 };

@@ -1,5 +1,7 @@
-// The schema is whatever the modules register on the builder; importing them is all this does.
+// The schema is whatever the modules register on the builder; importing them is all this does
+// (and its subscription streams can be handed to the live delivery engine).
 import { builder } from './builder.js';
+import { captureSubscriptionStreams } from './live/stream-capture.js';
 import '../modules/users/user.schema.js';
 import '../modules/auth/auth.schema.js';
 import '../modules/messages/message.schema.js';
@@ -9,4 +11,4 @@ import '../modules/typing/typing.schema.js';
 import '../modules/presence/presence.schema.js';
 import '../modules/files/file.schema.js';
 
-export const schema = builder.toSchema({ sortSchema: false });
+export const schema = captureSubscriptionStreams(builder.toSchema({ sortSchema: false }));

@@ -13,6 +13,8 @@ import type { Services } from './context.js';
 import type { SocketSession } from '../modules/auth/socket-sessions.js';
 import { maskError } from './errors.js';
 import { clientAddress, requestOrigin } from '../http/client-address.js';
+import { createLiveDelivery } from './live/live-delivery.js';
+import { liveSubscribe } from './live/live-subscribe.js';
 
 export type SocketExtra = {
   socket: WebSocket;
@@ -36,6 +38,8 @@ export type WsOptions = {
   maxSubscriptionsPerSocket?: number;
   /** How often sockets are pinged; one that has not answered by the next ping is closed. */
   keepAliveMs?: number;
+  /** Subscription events go through the live delivery engine (false: through graphql-ws, one execution per subscriber). */
+  fastPath?: boolean;
 };
 
 /**
@@ -56,10 +60,12 @@ export function attachWebSocketServer(options: WsOptions) {
     maxPayloadBytes = 64 * 1024,
     maxSubscriptionsPerSocket = 50,
     keepAliveMs = 12_000,
+    fastPath = true,
   } = options;
   const wss = new WebSocketServer({ server: httpServer, path, maxPayload: maxPayloadBytes });
   const log = logger.child({ component: 'graphql-ws' });
   const operations = createWorkTracker();
+  const live = createLiveDelivery({ maskError: yogaMaskError(yoga), metrics, logger });
   const settle = (extra: SocketExtra, id: string) => {
     extra.pending?.get(id)?.();
     extra.pending?.delete(id);
@@ -131,7 +137,8 @@ export function attachWebSocketServer(options: WsOptions) {
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
-        if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
+        const isSubscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
+        if (!isSubscription) {
           // Counted until its result is on the wire, so a shutdown closes the socket only after.
           (ctx.extra.pending ??= new Map()).set(id, operations.enter());
         }
@@ -141,7 +148,10 @@ export function attachWebSocketServer(options: WsOptions) {
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+          rootValue: {
+            execute,
+            subscribe: fastPath && isSubscription ? liveSubscribe(live, subscribe, ctx.extra.socket, id) : subscribe,
+          } satisfies EnvelopedRoot,
         };
         return args;
       },
@@ -207,6 +217,13 @@ const GOING_AWAY = 1001;
 const TRY_AGAIN_LATER = 1013;
 
 type EnvelopedRoot = { execute: (args: ExecutionArgs) => OperationResult; subscribe: (args: ExecutionArgs) => OperationResult };
+
+/** yoga's own masking (it logs what it masks), so that the engine's results are masked as the executor's are. */
+function yogaMaskError(yoga: WsOptions['yoga']): (error: GraphQLError, message: string) => Error {
+  const options = (yoga as unknown as { maskedErrorsOpts?: { maskError?: (error: GraphQLError, message: string) => Error } })
+    .maskedErrorsOpts;
+  return options?.maskError ?? ((error) => error);
+}
 
 function tokenFromUrl(url: string | undefined): string | undefined {
   if (!url) return undefined;

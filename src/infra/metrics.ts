@@ -48,6 +48,21 @@ export function createMetrics() {
       help: 'sendMessage calls refused because the stream backlog was at STREAM_MAX_BACKLOG.',
       registers,
     }),
+    subscriptionsFellBehind: new Counter({
+      name: 'chat_subscriptions_fell_behind_total',
+      help: 'Subscriptions stopped because their client fell too far behind (it was told how to catch up).',
+      registers,
+    }),
+    liveFrames: new Counter({
+      name: 'chat_live_frames_total',
+      help: 'Subscription events written to graphql-ws sockets by the live delivery engine.',
+      registers,
+    }),
+    liveExecutions: new Counter({
+      name: 'chat_live_executions_total',
+      help: 'GraphQL executions behind those frames: one per group of subscribers that get the same bytes.',
+      registers,
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

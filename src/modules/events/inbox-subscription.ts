@@ -20,11 +20,13 @@ export type InboxDeps = {
 
 const REPLAY_PAGE = 500;
 
-const fellBehind = () =>
-  new AppError(
+const fellBehind = (metrics: Metrics) => () => {
+  metrics.subscriptionsFellBehind.inc();
+  return new AppError(
     'UNAVAILABLE',
     'This subscription fell too far behind and was stopped. Subscribe again with the cursor of the last event you received.',
   );
+};
 
 /**
  * The user's events after position `after` (replayed from PostgreSQL, however old), then live; or,
@@ -39,7 +41,7 @@ export function subscribeToInbox(deps: InboxDeps, userId: string, after: number 
   let stopListening = () => {};
   const queue = createPushIterator<CommittedEvent>({
     maxQueue: Math.max(maxQueue, REPLAY_PAGE),
-    overflowError: fellBehind,
+    overflowError: fellBehind(deps.metrics),
     onEnd: () => stopListening(),
   });
   let last = after ?? deps.router.delivered;
@@ -54,7 +56,7 @@ export function subscribeToInbox(deps: InboxDeps, userId: string, after: number 
     if (!isCommitted(event)) return; // typing and presence have subscriptions of their own
     if (!buffered) return deliver(event);
     buffered.push(event);
-    if (buffered.length > maxQueue) queue.fail(fellBehind());
+    if (buffered.length > maxQueue) queue.fail(fellBehind(deps.metrics)());
   });
 
   if (after !== null) {

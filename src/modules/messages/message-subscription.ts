@@ -19,11 +19,13 @@ export function subscribeToMessages(
   let stopListening = () => {};
   const { iterator, push, fail } = createPushIterator<CommittedMessage>({
     maxQueue,
-    overflowError: () =>
-      new AppError(
+    overflowError: () => {
+      metrics.subscriptionsFellBehind.inc();
+      return new AppError(
         'UNAVAILABLE',
         'This subscription fell too far behind and was stopped. Subscribe again, then fetch the messages after the last seq you have.',
-      ),
+      );
+    },
     onEnd: () => stopListening(),
   });
   stopListening = feeds.listen(userId, (event) => {

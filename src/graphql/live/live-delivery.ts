@@ -1,0 +1,231 @@
+import { execute } from '@graphql-tools/executor';
+import type { DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import type { WebSocket } from 'ws';
+import type { Logger } from '../../infra/logger.js';
+import type { Metrics } from '../../infra/metrics.js';
+import type { DirectConsumption } from '../../modules/realtime/push-iterator.js';
+import { cohortKey } from './cohort-key.js';
+import { readsPerOperationContext } from './context-reads.js';
+import { nextFramePayload, nextFramePrefix } from './next-frame.js';
+
+export type LiveDeliveryOptions = {
+  /** yoga's error masking (it also logs what it masks), as the executor's results get it. */
+  maskError: (error: GraphQLError, message: string) => Error;
+  metrics: Metrics;
+  logger: Logger;
+  /**
+   * A socket with this much unsent data takes no more events until it has written them out; they
+   * wait in their subscription's bounded queue meanwhile, as they would for graphql-ws.
+   */
+  highWaterMarkBytes?: number;
+};
+
+export type LiveSubscriptionInput = {
+  socket: WebSocket;
+  id: string;
+  source: DirectConsumption<unknown>;
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName: string | null | undefined;
+  variableValues: Record<string, unknown> | null | undefined;
+  contextValue: object;
+};
+
+export type LiveSubscription = {
+  /**
+   * Resolves when the engine hands the subscription back: its source failed or ended and every
+   * value before that was written. Its iterator then says how (graphql-ws sends the error).
+   */
+  released: Promise<void>;
+  /** Stops writing (the client completed it, or the socket closed). */
+  remove(): void;
+};
+
+type Subscription = LiveSubscriptionInput & {
+  prefix: Buffer;
+  key: string;
+  lane: Lane;
+  /** Waiting for an asynchronous execution: later values wait behind it, in order. */
+  busy: boolean;
+  scheduled: boolean;
+  removed: boolean;
+  release: () => void;
+};
+
+/** One per socket: whether it can take more now. */
+type Lane = { blocked: boolean; waiting: Set<Subscription> };
+
+type Encoded = { bytes: Buffer; perOperation: boolean };
+type MaybePromise<T> = T | Promise<T>;
+
+const SEND_TEXT = { binary: false } as const;
+
+/**
+ * Writes subscription events to graphql-ws sockets without graphql-ws's per-subscriber work: the
+ * subscribers an event reaches in one tick that share a document, operation and variables form a
+ * cohort, the event is executed once for the cohort (as the executor would for each of them) and
+ * encoded once, and each subscriber gets the same bytes behind its own `{"id":...}` prefix. A
+ * result that read anything of its operation's own context (the viewer, the socket, the origin) is
+ * not shared: each subscriber of that cohort gets its own execution, as before.
+ *
+ * Values come from the subscriptions' push iterators (their queues, bounds and failures are
+ * unchanged); a failed or ended one is handed back to graphql-ws, which reports it as always.
+ */
+export function createLiveDelivery(options: LiveDeliveryOptions) {
+  const { maskError, metrics, logger, highWaterMarkBytes = 64 * 1024 } = options;
+  const log = logger.child({ component: 'live-delivery' });
+  const lanes = new WeakMap<WebSocket, Lane>();
+  let scheduled: Subscription[] = [];
+
+  const laneOf = (socket: WebSocket): Lane => {
+    let lane = lanes.get(socket);
+    if (!lane) lanes.set(socket, (lane = { blocked: false, waiting: new Set() }));
+    return lane;
+  };
+
+  const schedule = (sub: Subscription) => {
+    if (sub.scheduled || sub.removed) return;
+    sub.scheduled = true;
+    if (scheduled.push(sub) === 1) queueMicrotask(flush);
+  };
+
+  /** Everything pushed in one tick is written in one pass, so an event shared by many executes once. */
+  const flush = () => {
+    const subs = scheduled;
+    scheduled = [];
+    const cohorts: Cohorts = new Map();
+    for (const sub of subs) {
+      sub.scheduled = false;
+      pump(sub, cohorts);
+    }
+  };
+
+  const pump = (sub: Subscription, cohorts: Cohorts | undefined) => {
+    const { source, lane } = sub;
+    while (!sub.busy && !sub.removed) {
+      if (source.size === 0) {
+        if (source.finished) sub.release();
+        return;
+      }
+      if (lane.blocked) {
+        lane.waiting.add(sub);
+        return;
+      }
+      let encoded: MaybePromise<Buffer>;
+      try {
+        encoded = encodeFor(sub, source.take(), cohorts);
+      } catch (error) {
+        return failed(sub, error);
+      }
+      if (encoded instanceof Promise) {
+        sub.busy = true;
+        encoded.then(
+          (bytes) => {
+            sub.busy = false;
+            write(sub, bytes);
+            pump(sub, undefined);
+          },
+          (error: unknown) => failed(sub, error),
+        );
+        return;
+      }
+      write(sub, encoded);
+    }
+  };
+
+  const write = (sub: Subscription, payload: Buffer) => {
+    const { socket, lane, prefix } = sub;
+    if (sub.removed || socket.readyState !== socket.OPEN) return; // its subscriptions end with it
+    const frame = Buffer.concat([prefix, payload], prefix.length + payload.length);
+    metrics.liveFrames.inc();
+    if (socket.bufferedAmount + frame.length <= highWaterMarkBytes) return socket.send(frame, SEND_TEXT);
+    // Past the mark: nothing more for this socket until this frame is written out.
+    lane.blocked = true;
+    socket.send(frame, SEND_TEXT, () => {
+      lane.blocked = false;
+      for (const waiting of lane.waiting) schedule(waiting);
+      lane.waiting.clear();
+    });
+  };
+
+  /** The executor threw (a bug, not a resolver error): the subscription ends with an error, as it would have. */
+  const failed = (sub: Subscription, error: unknown) => {
+    log.error({ err: error, operationId: sub.id }, 'live delivery could not execute an event');
+    sub.busy = false;
+    sub.source.fail(error instanceof Error ? error : new Error(String(error)));
+    sub.release();
+  };
+
+  const encodeFor = (sub: Subscription, value: unknown, cohorts: Cohorts | undefined): MaybePromise<Buffer> => {
+    if (!cohorts) return then(run(sub, value, false), (encoded) => encoded.bytes);
+    let byKey = cohorts.get(value);
+    if (!byKey) cohorts.set(value, (byKey = new Map()));
+    const shared = byKey.get(sub.key);
+    if (!shared) {
+      const first = run(sub, value, true);
+      byKey.set(sub.key, first);
+      return then(first, (encoded) => encoded.bytes);
+    }
+    return then(shared, (encoded) => (encoded.perOperation ? then(run(sub, value, false), (own) => own.bytes) : encoded.bytes));
+  };
+
+  /** The event through the executor, as graphql-ws's subscription would run it, masked and encoded. */
+  const run = (sub: Subscription, value: unknown, track: boolean): MaybePromise<Encoded> => {
+    metrics.liveExecutions.inc();
+    const reads = track ? readsPerOperationContext(sub.contextValue) : undefined;
+    const result = execute({
+      schema: sub.schema,
+      document: sub.document,
+      rootValue: value,
+      contextValue: reads?.context ?? sub.contextValue,
+      variableValues: sub.variableValues,
+      operationName: sub.operationName,
+    });
+    return then(result as MaybePromise<ExecutionResult>, (done) => ({
+      bytes: nextFramePayload(
+        done.errors ? { ...done, errors: done.errors.map((error) => maskError(error, 'Unexpected error.') as GraphQLError) } : done,
+      ),
+      perOperation: reads?.read() ?? true,
+    }));
+  };
+
+  return {
+    /** Takes over writing a subscription's events; see LiveSubscription. */
+    add(input: LiveSubscriptionInput): LiveSubscription {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const sub: Subscription = {
+        ...input,
+        prefix: nextFramePrefix(input.id),
+        key: cohortKey(input.document, input.operationName, input.variableValues),
+        lane: laneOf(input.socket),
+        busy: false,
+        scheduled: false,
+        removed: false,
+        release: () => {
+          if (sub.removed) return;
+          sub.removed = true;
+          input.source.detach();
+          release();
+        },
+      };
+      input.source.attach(() => schedule(sub));
+      schedule(sub); // values pushed while it was being subscribed
+      return {
+        released,
+        remove() {
+          sub.removed = true;
+          input.source.detach();
+          sub.lane.waiting.delete(sub);
+        },
+      };
+    },
+  };
+}
+
+/** Per flush: each value's encodings, by cohort key. */
+type Cohorts = Map<unknown, Map<string, MaybePromise<Encoded>>>;
+
+function then<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}

@@ -1,0 +1,18 @@
+import type { ExecutionResult, GraphQLError } from 'graphql';
+
+/**
+ * graphql-ws's `next` message, split where it differs between subscribers: `{"id":<id>,"type":"next","payload":`
+ * is each subscription's own (made once), the payload and the closing brace are shared by every
+ * subscriber the same result goes to (encoded once). Together they are byte for byte what
+ * graphql-ws sends: JSON.stringify of `{ id, type, payload }`, its payload being the result
+ * without `errors`, then `errors` (each `toJSON()`) when there are any.
+ */
+export function nextFramePrefix(id: string): Buffer {
+  return Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+}
+
+export function nextFramePayload(result: ExecutionResult): Buffer {
+  const { errors, ...withoutErrors } = result;
+  const payload = errors ? { ...withoutErrors, errors: errors.map((error: GraphQLError) => error.toJSON()) } : withoutErrors;
+  return Buffer.from(`${JSON.stringify(payload)}}`);
+}
