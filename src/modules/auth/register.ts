@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../infra/ids.js';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { parseInput } from '../../validation.js';
@@ -16,7 +16,7 @@ export async function register(deps: AuthDeps, raw: z.input<typeof registerInput
   try {
     user = await deps.db.user.create({
       // Time-ordered (UUIDv7), as messages and conversations: indexes led by a user id grow at one edge.
-      data: { id: uuidv7(), email: input.email, username: input.username, usernameKey: input.username.toLowerCase(), passwordHash },
+      data: { id: newId(), email: input.email, username: input.username, usernameKey: input.username.toLowerCase(), passwordHash },
     });
   } catch (error) {
     // Lost a race with a concurrent registration: say which field, as the pre-check would have.

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../infra/ids.js';
 import { z } from 'zod';
 import { inTransaction } from '../../infra/db/transaction.js';
 import { parseInput } from '../../validation.js';
@@ -14,7 +14,7 @@ export async function createGroup(deps: ConversationDeps, creatorId: string, raw
   const others = [...new Set(input.memberIds)].filter((id) => id !== creatorId);
   assertGroupSize(others.length + 1, deps.maxMembers);
   // Time-ordered, as message ids: the indexes led by conversation_id grow where the new (and active) conversations are.
-  const id = uuidv7();
+  const id = newId();
   const events = await inTransaction(deps.pool, async (client) => {
     await assertUsersExist(client, others, 'memberIds');
     await client.query(`INSERT INTO conversations (id, kind, title, member_count) VALUES ($1, 'GROUP', $2, $3)`, [

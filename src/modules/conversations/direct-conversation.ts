@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../infra/ids.js';
 import { inTransaction } from '../../infra/db/transaction.js';
 import type { ConversationDeps } from './conversation-deps.js';
 import { recordChanges } from './record-changes.js';
@@ -22,7 +22,7 @@ export async function getOrCreateDirectConversation(
     const inserted = await client.query<{ id: string }>(
       `INSERT INTO conversations (id, kind, direct_key, member_count) VALUES ($1, 'DIRECT', $2, $3)
        ON CONFLICT (direct_key) DO NOTHING RETURNING id`,
-      [uuidv7(), directKey, userA === userB ? 1 : 2],
+      [newId(), directKey, userA === userB ? 1 : 2],
     );
     if (!inserted.rows[0]) {
       const existing = await client.query<{ id: string }>('SELECT id FROM conversations WHERE direct_key = $1', [directKey]);

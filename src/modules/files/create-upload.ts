@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../infra/ids.js';
 import { AppError } from '../../errors.js';
 import { nulMessage, parseInput, withoutNul } from '../../validation.js';
 import { uploadKey, type SignedUpload } from './file-storage.js';
@@ -49,7 +49,7 @@ export async function createUpload(
     }),
     raw,
   );
-  const id = uuidv7();
+  const id = newId();
   const declaredType = normalizeType(input.contentType);
   await deps.pool.query(
     `INSERT INTO uploads (id, uploader_id, conversation_id, file_name, declared_type, declared_size) VALUES ($1, $2, $3, $4, $5, $6)`,

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../infra/ids.js';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../infra/metrics.js';
@@ -100,7 +100,7 @@ async function send(deps: SendMessageDeps, senderId: string, input: z.output<typ
   const attachmentIds = input.attachmentIds ?? [];
   await prepareAttachments(deps.files, senderId, conversationId, attachmentIds);
 
-  const id = uuidv7();
+  const id = newId();
   // One bound for the whole wait, the append included: with Redis away, XADD waits for it to
   // come back, and the caller must hear UNAVAILABLE in time rather than hang.
   const waiting = deps.commits.wait(id, deps.sendTimeoutMs);
