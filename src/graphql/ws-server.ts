@@ -15,6 +15,7 @@ import { maskError } from './errors.js';
 import { clientAddress, requestOrigin } from '../http/client-address.js';
 import { createLiveDelivery } from './live/live-delivery.js';
 import { liveSubscribe } from './live/live-subscribe.js';
+import { TickCorkedWebSocket } from './tick-corked-websocket.js';
 
 export type SocketExtra = {
   socket: WebSocket;
@@ -62,7 +63,7 @@ export function attachWebSocketServer(options: WsOptions) {
     keepAliveMs = 12_000,
     fastPath = true,
   } = options;
-  const wss = new WebSocketServer({ server: httpServer, path, maxPayload: maxPayloadBytes });
+  const wss = new WebSocketServer({ server: httpServer, path, maxPayload: maxPayloadBytes, WebSocket: TickCorkedWebSocket });
   const log = logger.child({ component: 'graphql-ws' });
   const operations = createWorkTracker();
   const live = createLiveDelivery({ maskError: yogaMaskError(yoga), metrics, logger });
