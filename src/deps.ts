@@ -83,7 +83,9 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       const connections: Redis[] = [];
       closers.push(async () => Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect()))));
       const [commands, subscriber, blocking] = await Promise.all(
-        ['commands', 'subscriber', 'blocking'].map((role) => connectRedis(config.redis!.url, `chat:${instanceId}:${role}`, logger)),
+        ['commands', 'subscriber', 'blocking'].map((role) =>
+          connectRedis(config.redis!.url, `chat:${instanceId}:${role}`, logger, { autoPipelining: role === 'commands' }),
+        ),
       );
       connections.push(commands!, subscriber!, blocking!);
       bus = createRedisBus(commands!, subscriber!);
