@@ -66,7 +66,8 @@ export function attachWebSocketServer(options: WsOptions) {
   const wss = new WebSocketServer({ server: httpServer, path, maxPayload: maxPayloadBytes, WebSocket: TickCorkedWebSocket });
   const log = logger.child({ component: 'graphql-ws' });
   const operations = createWorkTracker();
-  const live = createLiveDelivery({ maskError: yogaMaskError(yoga), metrics, logger });
+  const maskForYoga = yogaMaskError(yoga);
+  const live = createLiveDelivery({ maskError: maskForYoga, metrics, logger });
   const settle = (extra: SocketExtra, id: string) => {
     extra.pending?.get(id)?.();
     extra.pending?.delete(id);
@@ -124,12 +125,9 @@ export function attachWebSocketServer(options: WsOptions) {
             }),
           ];
         }
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          socket: ctx.extra.socket,
-          params: payload,
-          session: ctx.extra.session,
-        });
+        // Only what the context needs: whatever is in here stays reachable from the operation's
+        // context as long as it runs, which for a subscription is as long as the socket lives.
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ session: ctx.extra.session });
         let document;
         try {
           document = parse(payload.query);
@@ -151,7 +149,7 @@ export function attachWebSocketServer(options: WsOptions) {
           contextValue: await contextFactory(),
           rootValue: {
             execute,
-            subscribe: fastPath && isSubscription ? liveSubscribe(live, subscribe, ctx.extra.socket, id) : subscribe,
+            subscribe: fastPath && isSubscription ? liveSubscribe(live, subscribe, maskForYoga, ctx.extra.socket, id) : subscribe,
           } satisfies EnvelopedRoot,
         };
         return args;

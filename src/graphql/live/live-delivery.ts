@@ -152,6 +152,8 @@ export function createLiveDelivery(options: LiveDeliveryOptions) {
   const failed = (sub: Subscription, error: unknown) => {
     log.error({ err: error, operationId: sub.id }, 'live delivery could not execute an event');
     sub.busy = false;
+    // The client is told to catch up; what was still waiting goes with the subscription.
+    while (sub.source.size > 0) sub.source.take();
     sub.source.fail(error instanceof Error ? error : new Error(String(error)));
     sub.release();
   };

@@ -1,24 +1,25 @@
-import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { directConsumptionOf } from '../../modules/realtime/push-iterator.js';
-import type { createLiveDelivery } from './live-delivery.js';
+import type { LiveSubscription, createLiveDelivery } from './live-delivery.js';
 import type { StreamCapture } from './stream-capture.js';
 
 type Subscribe = (args: ExecutionArgs) => OperationResult;
+type MaskError = (error: GraphQLError, message: string) => Error;
 
 /**
  * A graphql-ws subscribe that runs the operation through yoga's envelop as usual (auth, the
  * subscribe resolver, masking of its errors), then hands the source stream to the live delivery
  * engine, which writes its events to the socket itself. graphql-ws gets a stand-in iterator that
  * yields nothing while the engine has the subscription, so it still tracks the id, completes it
- * and returns it when the socket closes; once the engine hands it back (the stream failed or
- * ended), the stand-in reads the executor's own stream, and graphql-ws reports the error as always.
- * A stream the engine cannot take (not a push iterator) stays with graphql-ws.
+ * and returns it when the socket closes. A stream the engine cannot take (not a push iterator)
+ * stays with graphql-ws.
  */
 export function liveSubscribe(
   engine: ReturnType<typeof createLiveDelivery>,
   subscribe: Subscribe,
+  maskError: MaskError,
   socket: WebSocket,
   id: string,
 ): Subscribe {
@@ -27,8 +28,10 @@ export function liveSubscribe(
     (args.contextValue as { streamCapture?: StreamCapture }).streamCapture = capture;
     const result = await subscribe(args);
     const source = directConsumptionOf(capture.stream);
-    if (!source || !isAsyncIterable(result)) return result;
-    const results = result[Symbol.asyncIterator]();
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!source || !operation || !isAsyncIterable(result)) return result;
+    // The executor's stream of results (a chain of iterator wrappers) is not kept: the engine
+    // replaces it, and a failure is reported below exactly as that chain would report it.
     const live = engine.add({
       socket,
       id,
@@ -39,25 +42,52 @@ export function liveSubscribe(
       variableValues: args.variableValues,
       contextValue: args.contextValue as object,
     });
-    const stream = capture.stream as AsyncIterator<unknown>;
-    const standIn: AsyncGenerator<ExecutionResult> = {
-      next: () => live.released.then(() => results.next()),
-      async return() {
-        live.remove();
-        await stream.return?.();
-        return (await results.return?.()) ?? { value: undefined, done: true };
-      },
-      async throw(error: unknown) {
-        live.remove();
-        await stream.return?.();
-        return (await results.throw?.(error)) ?? { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-    return standIn;
+    return new StandIn(live, capture.stream as AsyncIterator<unknown>, operation, maskError);
   };
+}
+
+/** What graphql-ws iterates while the engine writes the events: it only ever ends or fails. */
+class StandIn implements AsyncGenerator<ExecutionResult> {
+  constructor(
+    private readonly live: LiveSubscription,
+    private readonly stream: AsyncIterator<unknown>,
+    private readonly operation: OperationDefinitionNode,
+    private readonly maskError: MaskError,
+  ) {}
+
+  /**
+   * Once the engine hands the subscription back, nothing is left in the stream but its end or its
+   * failure. A failure is wrapped as the executor wraps a stream's error (on the operation's
+   * node), then masked as envelop masks it, so graphql-ws sends the same error frame as before.
+   */
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    await this.live.released;
+    try {
+      await this.stream.next();
+    } catch (error) {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      throw this.maskError(new GraphQLError(cause.message, { originalError: cause, nodes: [this.operation] }), 'Unexpected error.');
+    }
+    return { value: undefined, done: true };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.live.remove();
+    await this.stream.return?.();
+    return { value: undefined, done: true };
+  }
+
+  throw(): Promise<IteratorResult<ExecutionResult>> {
+    return this.return();
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  async [Symbol.asyncDispose]() {
+    await this.return();
+  }
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {

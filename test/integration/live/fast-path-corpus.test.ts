@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestApp } from '../../helpers/app.js';
 import { startTestApp } from '../../helpers/app.js';
-import { ADD_MEMBERS, MARK_READ, RENAME, createGroup, registerUsers, sendTo } from '../../helpers/chat.js';
+import { ADD_MEMBERS, MARK_READ, REMOVE_MEMBER, RENAME, createGroup, registerUsers, sendTo } from '../../helpers/chat.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { waitFor } from '../../helpers/deferred.js';
 import { connectWs, gqlOk, SEND, type TestUser } from '../../helpers/graphql.js';
@@ -185,6 +185,14 @@ describeRedis('the live delivery engine against graphql-ws’s own execution', (
         ),
       { timeoutMs: 15_000 },
     );
+    // carol is removed: her subscription to the group ends with an error (the stream's own failure).
+    await gqlOk(writer.url, REMOVE_MEMBER, { conversationId: group.id, userId: carol.id }, alice.accessToken);
+    await waitFor(() => bothHave('one-conversation', carol, (texts) => texts.some((t) => t.includes('"type":"error"'))));
+    await waitFor(() =>
+      users.every((u) =>
+        bothHave('inbox', u, (texts) => texts.some((t) => t.includes(u === carol ? 'RemovedFromConversation' : 'MEMBER_REMOVED'))),
+      ),
+    );
     await waitFor(() => users.every((u) => CORPUS.every((e) => framesOf(e.id, 'fast', u).length === framesOf(e.id, 'plain', u).length)));
 
     for (const user of users) {
@@ -205,6 +213,7 @@ describeRedis('the live delivery engine against graphql-ws’s own execution', (
     expect(framesOf('not-a-member', 'fast', carol)[0]?.text).toContain('"errors"');
     expect(framesOf('invalid', 'fast', alice)[0]?.text).toContain('"type":"error"');
     expect(framesOf('typing', 'fast', alice).length).toBe(2);
+    expect(framesOf('one-conversation', 'fast', carol).at(-1)?.text).toContain('"code":"FORBIDDEN"');
     // And it went through the engine on one instance only, sharing executions among subscribers.
     const [frames, executions] = [await counted(fast, 'liveFrames'), await counted(fast, 'liveExecutions')];
     expect(frames).toBeGreaterThan(100);
