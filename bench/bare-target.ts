@@ -18,6 +18,7 @@ export async function startBareTarget(): Promise<Target> {
     startTimeoutMs: 30_000,
   });
   const base = `127.0.0.1:${child.ready.port as number}`;
+  let userSerial = 0;
   const room = async (members: readonly BenchUser[]) => {
     const id = randomBytes(8).toString('hex');
     const response = await fetch(`http://${base}/rooms`, {
@@ -33,7 +34,8 @@ export async function startBareTarget(): Promise<Target> {
     name: 'bare ws',
     facts: {},
     usesDatabase: false,
-    createUsers: async (count) => Array.from({ length: count }, (_, i) => ({ id: `u${i}`, token: '' })),
+    // Unique across calls: the idle workload creates its users in batches.
+    createUsers: async (count) => Array.from({ length: count }, () => ({ id: `u${userSerial++}`, token: '' })),
     createDirect: (a, b) => room([a, b]),
     createGroup: (members) => room(members),
     // Rooms live in the server's memory, and setting them up leaves next to no garbage.

@@ -11,6 +11,11 @@ export interface BenchConnection {
   readonly userId: string;
   /** Opens this socket's live feed: every message of the user's conversations, their own included. */
   subscribe(onEvent: (event: MessageEvent) => void): void;
+  /**
+   * Opens a second subscription on the same socket, the user's inbox stream from now on (the chat
+   * server only); `onEvent` is called for each of its events. Errors count into feedErrors.
+   */
+  subscribeInbox?(onEvent: () => void): void;
   /** Resolves when the server answers the send (for the chat server: once the message is stored). */
   send(conversationId: string, content: string, clientMessageId: string): Promise<void>;
   /** Errors the live feed reported (a subscription ending early, a socket closing under us). */
@@ -50,6 +55,17 @@ const MESSAGE_RECEIVED = /* GraphQL */ `
 
 type ReceivedData = { messageReceived?: { content: string; sender: { id: string } } };
 
+const INBOX = /* GraphQL */ `
+  subscription Inbox {
+    inbox {
+      __typename
+      cursor
+    }
+  }
+`;
+
+type InboxData = { inbox?: { __typename: string; cursor: string } };
+
 /** A graphql-ws client, acknowledged (connection_init accepted) before this resolves. */
 export async function connectGraphqlWs(wsUrl: string, user: { id: string; token: string }): Promise<BenchConnection> {
   let feedErrors = 0;
@@ -86,6 +102,19 @@ export async function connectGraphqlWs(wsUrl: string, user: { id: string; token:
           next: (result) => {
             const message = result.data?.messageReceived;
             if (message) onEvent({ senderId: message.sender.id, content: message.content });
+            else feedErrors += 1;
+          },
+          error: () => void (closing || (feedErrors += 1)),
+          complete: () => void (closing || (feedErrors += 1)),
+        },
+      );
+    },
+    subscribeInbox(onEvent) {
+      client.subscribe<InboxData>(
+        { query: INBOX },
+        {
+          next: (result) => {
+            if (result.data?.inbox) onEvent();
             else feedErrors += 1;
           },
           error: () => void (closing || (feedErrors += 1)),

@@ -95,7 +95,7 @@ export async function measure(
 }
 
 /** Subscribes every socket; resolves once each has received at least one event. */
-function subscribeAll(connections: readonly BenchConnection[], recorder: WindowRecorder): Promise<void> {
+export function subscribeAll(connections: readonly BenchConnection[], recorder: WindowRecorder): Promise<void> {
   const live = new Set<number>();
   const all = signal();
   connections.forEach((connection, index) => {
@@ -115,7 +115,7 @@ function subscribeAll(connections: readonly BenchConnection[], recorder: WindowR
  * graphql-ws has no "subscribed" answer, so a subscription is known to be live once an event
  * reaches it: each sender sends a probe, again each second, until every socket has had one.
  */
-async function waitUntilLive(connections: readonly BenchConnection[], senders: readonly Sender[], everyoneLive: Promise<void>) {
+export async function waitUntilLive(connections: readonly BenchConnection[], senders: readonly Sender[], everyoneLive: Promise<void>) {
   const byUser = new Map(connections.map((c) => [c.userId, c]));
   let done = false;
   void everyoneLive.then(() => (done = true));
@@ -133,18 +133,23 @@ async function waitUntilLive(connections: readonly BenchConnection[], senders: r
 /**
  * One socket through the whole path (connect, subscribe, send, own echo), then closed: the server's
  * one-time costs (lazy modules, compiled code, first buffers) land before the RSS baseline, not in
- * the per-socket figure.
+ * the per-socket figure. With `inbox`, the socket's inbox subscription (where there is one) is
+ * opened too, and must see the message as well.
  */
-async function warmSocketPath(target: Target, sender: Sender) {
+export async function warmSocketPath(target: Target, sender: Sender, { inbox = false } = {}) {
   const connection = await target.connect(sender.user);
   try {
     const echoed = signal();
     connection.subscribe(() => echoed.resolve());
+    const inInbox = signal();
+    if (inbox && connection.subscribeInbox) connection.subscribeInbox(() => inInbox.resolve());
+    else inInbox.resolve();
+    const both = Promise.all([echoed.promise, inInbox.promise]);
     let done = false;
-    void echoed.promise.then(() => (done = true));
+    void both.then(() => (done = true));
     for (let round = 0; round < LIVE_ROUNDS && !done; round++) {
       await withTimeout(connection.send(sender.conversationId, 'warm-up', `warm-${round}`), SEND_TIMEOUT_MS, 'warm-up send not answered');
-      await Promise.race([echoed.promise, delay(1000)]);
+      await Promise.race([both, delay(1000)]);
     }
     if (!done) throw new Error(`${target.name}: a warm-up socket never received its own message`);
   } finally {

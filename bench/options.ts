@@ -1,7 +1,7 @@
 // What a bench run measures: flags first, then BENCH_* environment variables, then defaults.
 import { parseArgs } from 'node:util';
 
-export type WorkloadName = 'dm' | 'fanout' | 'inbox' | 'files';
+export type WorkloadName = 'dm' | 'fanout' | 'inbox' | 'files' | 'idle';
 
 export type BenchOptions = Readonly<{
   workloads: readonly WorkloadName[];
@@ -23,6 +23,8 @@ export type BenchOptions = Readonly<{
   groupMembers: number;
   /** Fan-out: members sending into the group in a closed loop. */
   groupSenders: number;
+  /** Idle: sockets connected and subscribed, one per user, users paired into DMs, then no sends at all. */
+  idleSockets: number;
   warmupMs: number;
   durationMs: number;
   /** Skip the chat server's PostgreSQL choice and start the embedded one (slow first start). */
@@ -30,8 +32,10 @@ export type BenchOptions = Readonly<{
 }>;
 
 export const USAGE = `npm run bench [-- options]
-  --workload W[,W]           dm, fanout, inbox, files or all (dm and fanout); default all (env BENCH_WORKLOAD)
+  --workload W[,W]           dm, fanout, inbox, files, idle or all (dm and fanout); default all (env BENCH_WORKLOAD)
                              files: 20 concurrent uploads of 25 MiB (MAX_UPLOAD_BYTES), then downloads
+                             idle: --idle-sockets subscribed sockets, then --duration seconds with no sends:
+                             server RSS per socket and CPU while idle
   --dm-senders S             DM pairs: S senders, S receivers (default 50; BENCH_DM_SENDERS)
   --dm-users N               DM: users connected in all, the ones beyond the pairs idle (default 2 × S; BENCH_DM_USERS)
   --history N,N,...          stored-history mode: the DM workload at each number of stored messages, seeded
@@ -39,6 +43,8 @@ export const USAGE = `npm run bench [-- options]
                              (BENCH_HISTORY); reports sends/s and server + PostgreSQL CPU per message
   --group-members N          fan-out group size, all subscribed (default 200; BENCH_GROUP_MEMBERS)
   --group-senders S          fan-out senders, members of the group (default 2; BENCH_GROUP_SENDERS)
+  --idle-sockets N           idle: users, each with one socket (messageReceived + inbox on the chat server),
+                             paired into DMs (default 10000; BENCH_IDLE_SOCKETS); needs ulimit -n above N
   --duration SECONDS         measured time per run (default 10; BENCH_DURATION)
   --warmup SECONDS           unmeasured load before it (default 2; BENCH_WARMUP)
   --inbox-conversations N    inbox: groups the measured user is in (default 1000; BENCH_INBOX_CONVERSATIONS)
@@ -77,6 +83,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
         history: { type: 'string' },
         'group-members': { type: 'string' },
         'group-senders': { type: 'string' },
+        'idle-sockets': { type: 'string' },
         duration: { type: 'string' },
         warmup: { type: 'string' },
         'embedded-db': { type: 'boolean' },
@@ -91,8 +98,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const workload = values.workload ?? env.BENCH_WORKLOAD ?? 'all';
   const names = workload === 'all' ? ['dm', 'fanout'] : workload.split(',').map((w) => w.trim());
   for (const name of names) {
-    if (!['dm', 'fanout', 'inbox', 'files'].includes(name))
-      throw new UsageError(`--workload takes dm, fanout, inbox, files or all, not "${name}"`);
+    if (!['dm', 'fanout', 'inbox', 'files', 'idle'].includes(name))
+      throw new UsageError(`--workload takes dm, fanout, inbox, files, idle or all, not "${name}"`);
   }
   const groupMembers = integer('--group-members', values['group-members'] ?? env.BENCH_GROUP_MEMBERS, 200, 2, 5000);
   const groupSenders = integer('--group-senders', values['group-senders'] ?? env.BENCH_GROUP_SENDERS, 2, 1, 100);
@@ -102,7 +109,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const dmUsers = integer('--dm-users', values['dm-users'] ?? env.BENCH_DM_USERS, 2 * dmSenders, 2, 20_000);
   if (dmUsers < 2 * dmSenders) throw new UsageError('--dm-users must be at least 2 × --dm-senders (each sender has its own receiver)');
   const historyLevels = levels(values.history ?? env.BENCH_HISTORY);
-  if (historyLevels.length > 0 && values.workload !== undefined && names.includes('fanout'))
+  if (historyLevels.length > 0 && values.workload !== undefined && names.some((name) => name !== 'dm' && name !== 'inbox'))
     throw new UsageError('--history runs the dm and inbox workloads; give --workload dm, inbox or dm,inbox');
 
   return Object.freeze({
@@ -115,6 +122,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     historyLevels,
     groupMembers,
     groupSenders,
+    idleSockets: integer('--idle-sockets', values['idle-sockets'] ?? env.BENCH_IDLE_SOCKETS, 10_000, 2, 50_000),
     durationMs: seconds('--duration', values.duration ?? env.BENCH_DURATION, 10, 1, 600),
     warmupMs: seconds('--warmup', values.warmup ?? env.BENCH_WARMUP, 2, 0, 120),
     embeddedDb: values['embedded-db'] ?? false,

@@ -1,6 +1,7 @@
 // What gets printed: the machine, then one table per workload with the bare ws ceiling beside it.
 import os from 'node:os';
 import { settledRss } from './child-process.js';
+import type { IdleMeasurement } from './idle-workload.js';
 import type { Measurement } from './measure.js';
 import type { BenchOptions } from './options.js';
 
@@ -15,7 +16,8 @@ export function machineLines(options: BenchOptions): string[] {
     `node ${process.version} on ${os.platform()} ${os.arch()}`,
     `engine: ${process.env.REDIS_URL || process.env.REDIS_ADDR ? 'redis (REDIS_URL set)' : 'memory (REDIS_URL unset)'}`,
     `run: ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s measured per server and workload; ` +
-      `DM senders ${options.dmSenders}, DM users ${options.dmUsers}; group members ${options.groupMembers}, group senders ${options.groupSenders}`,
+      `DM senders ${options.dmSenders}, DM users ${options.dmUsers}; group members ${options.groupMembers}, group senders ${options.groupSenders}` +
+      (options.workloads.includes('idle') ? `; idle sockets ${options.idleSockets}` : ''),
     ...(options.historyLevels.length > 0
       ? [`stored-history mode: DM at ${options.historyLevels.map((n) => n.toLocaleString('en')).join(', ')} stored messages`]
       : []),
@@ -26,9 +28,6 @@ type Row = [figure: string, value: (m: Measurement) => number, digits: number];
 
 export function resultTable(title: string, chat: Measurement, bare: Measurement, baseline?: Measurement): string {
   const perSecond = (m: Measurement, count: number) => count / m.window.seconds;
-  const perSocketKiB = (m: Measurement) => (nativeNoise(m) !== undefined ? Number.NaN : rssPerSocketKiB(m));
-  const jsPerSocketKiB = (m: Measurement) => (m.socketsIdle.jsBytes - m.beforeSockets.jsBytes) / m.sockets / 1024;
-  const mib = (bytes: number) => bytes / 2 ** 20;
   const cpuMicros = (m: Measurement, count: number) => (count ? (m.serverCpuSeconds * 1e6) / count : Number.NaN);
   const rows: Row[] = [
     ['sends/s (answered)', (m) => perSecond(m, m.window.sends), 0],
@@ -81,24 +80,92 @@ export function resultTable(title: string, chat: Measurement, bare: Measurement,
  */
 const NATIVE_NOISE_BYTES = 2 * 2 ** 20;
 
-const rssPerSocketKiB = (m: Measurement) => (settledRss(m.socketsIdle) - settledRss(m.beforeSockets)) / m.sockets / 1024;
+/** The readings per-socket figures come from: any workload that connects sockets and reads memory around it. */
+type SocketMemory = Pick<Measurement, 'beforeSockets' | 'socketsIdle' | 'sockets'>;
+
+const rssPerSocketKiB = (m: SocketMemory) => (settledRss(m.socketsIdle) - settledRss(m.beforeSockets)) / m.sockets / 1024;
+/** RSS per socket, n/a when native memory moved too far on its own between the readings. */
+const perSocketKiB = (m: SocketMemory) => (nativeNoise(m) !== undefined ? Number.NaN : rssPerSocketKiB(m));
+const jsPerSocketKiB = (m: SocketMemory) => (m.socketsIdle.jsBytes - m.beforeSockets.jsBytes) / m.sockets / 1024;
+const mib = (bytes: number) => bytes / 2 ** 20;
 
 /** How far RSS outside the JS heap moved while the sockets connected, when that is too far to ignore. */
-function nativeNoise(m: Measurement): number | undefined {
+function nativeNoise(m: SocketMemory): number | undefined {
   const moved = m.socketsIdle.nativeBytes - m.beforeSockets.nativeBytes;
   return Math.abs(moved) > NATIVE_NOISE_BYTES + m.sockets * 2048 ? moved : undefined;
 }
 
-function problems(name: string, m: Measurement): string[] {
-  const out: string[] = [];
+function noiseNote(name: string, m: SocketMemory): string[] {
   const noise = nativeNoise(m);
-  if (noise !== undefined) {
-    out.push(
-      `${name}: RSS outside the JS heap moved by ${(noise / 2 ** 20).toFixed(1)} MiB while sockets connected (allocator and ` +
-        `compiler memory, not sockets), so RSS per socket (${rssPerSocketKiB(m).toFixed(1)} KiB) is noise in this run; the JS heap figure holds`,
-    );
-  }
+  if (noise === undefined) return [];
+  return [
+    `${name}: RSS outside the JS heap moved by ${(noise / 2 ** 20).toFixed(1)} MiB while sockets connected (allocator and ` +
+      `compiler memory, not sockets), so RSS per socket (${rssPerSocketKiB(m).toFixed(1)} KiB) is noise in this run; the JS heap figure holds`,
+  ];
+}
+
+function problems(name: string, m: Measurement): string[] {
+  const out = noiseNote(name, m);
   if (m.window.firstError) out.push(`${name}: a send failed (${m.window.failedSends} in the window): ${m.window.firstError}`);
+  if (m.feedErrors) out.push(`${name}: ${m.feedErrors} subscription(s) or socket(s) ended early`);
+  if (m.serverErrors.count) out.push(`${name} logged ${m.serverErrors.count} error(s), first: ${m.serverErrors.first.join(' | ')}`);
+  return out;
+}
+
+/** The idle workload: N subscribed sockets, then a window with no sends, chat server beside bare ws. */
+export function idleTable(chat: IdleMeasurement, bare: IdleMeasurement): string {
+  const percentOfCore = (m: IdleMeasurement) => (m.serverCpuSeconds / m.idleSeconds) * 100;
+  const microsPerSocketSecond = (m: IdleMeasurement) => (m.serverCpuSeconds * 1e6) / m.sockets / m.idleSeconds;
+  const rows: [figure: string, value: (m: IdleMeasurement) => number, digits: number][] = [
+    ['sockets', (m) => m.sockets, 0],
+    ['subscriptions per socket', (m) => m.subscriptionsPerSocket, 0],
+    ['server RSS per socket (KiB)', (m) => perSocketKiB(m), 1],
+    ['server JS heap per socket (KiB)', (m) => jsPerSocketKiB(m), 1],
+    ['server RSS before sockets (MiB)', (m) => mib(m.beforeSockets.rssBytes), 1],
+    ['server RSS, sockets idle (MiB)', (m) => mib(m.socketsIdle.rssBytes), 1],
+    ['server RSS after the idle window (MiB)', (m) => mib(m.afterIdle.rssBytes), 1],
+    ['server CPU while idle (% of one core)', (m) => percentOfCore(m), 2],
+    ['server CPU while idle (µs per socket per s)', (m) => microsPerSocketSecond(m), 3],
+    ['feed errors', (m) => m.feedErrors, 0],
+  ];
+  const header = ['figure', 'chat server', 'bare ws', 'ratio (chat/bare)'];
+  const body = rows.map(([figure, value, digits]) => {
+    const [a, b] = [value(chat), value(bare)];
+    return [figure, format(a, digits), format(b, digits), ratio(a, b)];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
+  const timing = (name: string, m: IdleMeasurement) =>
+    `${name}: ${m.sockets.toLocaleString('en')} sockets connected in ${m.connectSeconds.toFixed(1)} s ` +
+    `(${Math.round(m.sockets / m.connectSeconds).toLocaleString('en')}/s), every subscription live ${m.liveSeconds.toFixed(1)} s later`;
+  const notes = [
+    `${chat.idleSeconds.toFixed(1)} s idle (chat), ${bare.idleSeconds.toFixed(1)} s (bare), no sends; ` +
+      `users paired into ${Math.ceil(chat.sockets / 2).toLocaleString('en')} direct conversations, one socket per user`,
+    'chat server sockets subscribe to messageReceived and inbox, bare ws sockets to its one feed',
+    `memory is read after a full GC in the server; per socket = growth from "before sockets" to "sockets idle" / sockets ` +
+      `(RSS without V8's young generation; JS heap = heap used + external)`,
+    `the chat server pings every socket each WS_KEEPALIVE (12 s by default), so a shorter window holds one sweep or none; ` +
+      `the bare ws server sends no pings; CPU is read from /proc in 10 ms ticks (0 = less than one tick in the window)`,
+    timing('chat server', chat),
+    timing('bare ws', bare),
+    ...(Number.isFinite(chat.databaseCpuSeconds)
+      ? [`PostgreSQL CPU while idle: ${format(chat.databaseCpuSeconds * 1000, 0)} ms (every postgres process on this box)`]
+      : []),
+    ...Object.entries(chat.facts).map(([key, value]) => `${key}: ${value}`),
+    ...idleProblems('chat server', chat),
+    ...idleProblems('bare ws', bare),
+  ];
+  return [
+    `\n== idle: ${chat.sockets.toLocaleString('en')} subscribed sockets, no sends ==`,
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('-|-'),
+    ...body.map(line),
+    ...notes.map((n) => `  ${n}`),
+  ].join('\n');
+}
+
+function idleProblems(name: string, m: IdleMeasurement): string[] {
+  const out = noiseNote(name, m);
   if (m.feedErrors) out.push(`${name}: ${m.feedErrors} subscription(s) or socket(s) ended early`);
   if (m.serverErrors.count) out.push(`${name} logged ${m.serverErrors.count} error(s), first: ${m.serverErrors.first.join(' | ')}`);
   return out;

@@ -8,17 +8,19 @@ import { startChatTarget } from './chat-target.js';
 import { chooseDatabase } from './database.js';
 import { measure, type Measurement } from './measure.js';
 import { parseOptions, UsageError } from './options.js';
-import { historyTable, machineLines, resultTable } from './report.js';
+import { historyTable, idleTable, machineLines, resultTable } from './report.js';
 import type { Target } from './target.js';
 import { workload } from './workloads.js';
 import { inboxTable, measureInbox, type InboxFigures } from './inbox-workload.js';
 import { filesTable, measureFiles } from './files-workload.js';
+import { checkIdleLimits, measureIdle } from './idle-workload.js';
 
 const repoRoot = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const progress = (line: string) => console.error(`… ${line}`);
 
 async function main() {
   const options = parseOptions(process.argv.slice(2), process.env);
+  if (options.workloads.includes('idle') && options.historyLevels.length === 0) checkIdleLimits(options.idleSockets);
   const started = performance.now();
   console.log(machineLines(options).join('\n'));
 
@@ -88,6 +90,15 @@ async function main() {
           measureInbox(chat, inboxOptions, progress),
         );
         console.log(inboxTable([{ stored: 0, figures }]));
+        continue;
+      }
+      if (name === 'idle') {
+        progress(`idle: ${options.idleSockets.toLocaleString('en')} subscribed sockets, then ${options.durationMs / 1000} s with no sends`);
+        progress('starting the chat server…');
+        const chat = await withTarget(await startChatTarget({ repoRoot, database, dataDir }), (t) => measureIdle(t, options, progress));
+        progress('starting the bare ws server…');
+        const bare = await withTarget(await startBareTarget(), (t) => measureIdle(t, options, progress));
+        console.log(idleTable(chat, bare));
         continue;
       }
       const load = workload(name, options);
