@@ -5,7 +5,7 @@ describe('a subscription’s event queue', () => {
   const make = (maxQueue: number) => {
     let ended = 0;
     const queue = createPushIterator<number>({ maxQueue, overflowError: () => new Error('fell behind'), onEnd: () => (ended += 1) });
-    return { ...queue, ended: () => ended };
+    return { iterator: queue.iterator, push: (value: number) => queue.push(value), ended: () => ended };
   };
 
   it('when the consumer keeps up, then it gets every value in order, including ones pushed while it waits', async () => {
@@ -40,15 +40,38 @@ describe('a subscription’s event queue', () => {
   });
 
   it('when an ephemeral queue overflows, then the oldest values are dropped and the consumer gets the newest', async () => {
-    const { iterator, push } = createPushIterator<number>({
+    const queue = createPushIterator<number>({
       maxQueue: 3,
       overflow: 'drop-oldest',
       overflowError: () => new Error('unused'),
       onEnd: () => undefined,
     });
-    for (let i = 1; i <= 6; i++) expect(push(i)).toBe(true);
+    for (let i = 1; i <= 6; i++) expect(queue.push(i)).toBe(true);
     const got = [];
-    for (let i = 0; i < 3; i++) got.push((await iterator.next()).value);
+    for (let i = 0; i < 3; i++) got.push((await queue.next()).value);
     expect(got).toEqual([4, 5, 6]);
+  });
+
+  it('when a consumer takes values directly, then it is told of each push and of the failure, drained() follows its takes, and the iterator reports the failure once empty', async () => {
+    const queue = createPushIterator<number>({ maxQueue: 3, overflowError: () => new Error('fell behind'), onEnd: () => undefined });
+    let notified = 0;
+    queue.attach(() => (notified += 1));
+    queue.push(1);
+    queue.push(2);
+    expect([notified, queue.size]).toEqual([2, 2]);
+    let drained = false;
+    void queue.drained().then(() => (drained = true));
+    expect(queue.take()).toBe(1);
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    expect(queue.take()).toBe(2);
+    await Promise.resolve();
+    expect(drained).toBe(true);
+    queue.fail(new Error('removed'));
+    expect([notified, queue.finished, queue.size]).toEqual([3, true, 0]);
+    queue.detach();
+    expect(queue.push(3)).toBe(false);
+    await expect(queue.next()).rejects.toThrow('removed');
+    expect(await queue.next()).toEqual({ value: undefined, done: true });
   });
 });

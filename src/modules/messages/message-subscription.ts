@@ -17,7 +17,7 @@ export function subscribeToMessages(
   conversationId: string | null,
 ): AsyncIterableIterator<CommittedMessage> {
   let stopListening = () => {};
-  const { iterator, push, fail } = createPushIterator<CommittedMessage>({
+  const queue = createPushIterator<CommittedMessage>({
     maxQueue,
     overflowError: () => {
       metrics.subscriptionsFellBehind.inc();
@@ -31,10 +31,10 @@ export function subscribeToMessages(
   stopListening = feeds.listen(userId, (event) => {
     if (event.kind === 'typing' || (conversationId !== null && event.conversationId !== conversationId)) return;
     if (event.kind === 'message') {
-      if (push(event.message)) metrics.messagesDelivered.inc();
+      if (queue.push(event.message)) metrics.messagesDelivered.inc();
     } else if (conversationId !== null && event.kind === 'conversation' && event.removed.includes(userId)) {
-      fail(new AppError('FORBIDDEN', 'You are no longer a member of this conversation.'));
+      queue.fail(new AppError('FORBIDDEN', 'You are no longer a member of this conversation.'));
     }
   });
-  return iterator;
+  return queue;
 }

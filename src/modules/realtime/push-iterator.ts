@@ -13,142 +13,157 @@ export type DirectConsumption<T> = {
   fail(error: Error): void;
 };
 
-/** Where an iterator made by createPushIterator keeps its DirectConsumption. */
-export const DIRECT_CONSUMPTION = Symbol('direct consumption');
+export type PushIteratorOptions = {
+  maxQueue: number;
+  /** Past maxQueue: fail the iterator (events that must not be lost), or drop the oldest (ephemeral ones). */
+  overflow?: 'fail' | 'drop-oldest';
+  overflowError: () => Error;
+  onEnd: () => void;
+};
 
 /** The DirectConsumption of a stream made by createPushIterator; undefined for any other stream. */
 export function directConsumptionOf(stream: unknown): DirectConsumption<unknown> | undefined {
-  return (stream as { [DIRECT_CONSUMPTION]?: DirectConsumption<unknown> } | null)?.[DIRECT_CONSUMPTION];
+  return stream instanceof PushIterator ? stream : undefined;
 }
 
 /**
  * An async iterator fed by pushes, with a bounded queue: a consumer that falls more than `maxQueue`
  * values behind is failed with `overflowError` instead of growing memory without limit.
  *
- * A consumer can also take values synchronously through the iterator's DIRECT_CONSUMPTION (the
- * live delivery engine does): the same queue, bound and failure, without a promise per value. The
- * iterator still reports the failure or the end once the queue is empty.
+ * A consumer can also take values synchronously (DirectConsumption; the live delivery engine
+ * does): the same queue, bound and failure, without a promise per value. The iterator still
+ * reports the failure or the end once the queue is empty.
  */
-export function createPushIterator<T>({
-  maxQueue,
-  overflow = 'fail',
-  overflowError,
-  onEnd,
-}: {
-  maxQueue: number;
-  /** Past maxQueue: fail the iterator (events that must not be lost), or drop the oldest (ephemeral ones). */
-  overflow?: 'fail' | 'drop-oldest';
-  overflowError: () => Error;
-  onEnd: () => void;
-}) {
-  const queue: T[] = [];
-  const drained: (() => void)[] = [];
-  let waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | undefined;
-  let failure: Error | undefined;
-  let ended = false;
-  let notify: (() => void) | undefined;
+export function createPushIterator<T>(options: PushIteratorOptions): PushIterator<T> {
+  return new PushIterator<T>(options);
+}
 
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    queue.length = 0;
-    for (const wake of drained.splice(0)) wake();
-    onEnd();
-  };
+/**
+ * One per live subscription, so a class: its methods are shared, not closures made per instance
+ * (a subscription's memory is most of a socket's).
+ */
+export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumption<T> {
+  #queue: T[] = [];
+  #drained: (() => void)[] | undefined;
+  #waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | undefined;
+  #failure: Error | undefined;
+  #ended = false;
+  #notify: (() => void) | undefined;
+  readonly #options: PushIteratorOptions;
 
-  const shift = () => {
-    const value = queue.shift()!;
-    if (queue.length === 0 && drained.length > 0) for (const wake of drained.splice(0)) wake();
-    return value;
-  };
-
-  const takeFailure = () => {
-    const error = failure!;
-    failure = undefined;
-    end();
-    return error;
-  };
-
-  const iterator: AsyncIterableIterator<T> = {
-    next() {
-      if (queue.length > 0) return Promise.resolve({ value: shift(), done: false });
-      if (failure) return Promise.reject(takeFailure());
-      if (ended) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve, reject) => {
-        waiting = { resolve, reject };
-      });
-    },
-    return() {
-      end();
-      waiting?.resolve({ value: undefined, done: true });
-      waiting = undefined;
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-
-  const direct: DirectConsumption<T> = {
-    attach(callback) {
-      notify = callback;
-    },
-    detach() {
-      notify = undefined;
-    },
-    get size() {
-      return queue.length;
-    },
-    take: shift,
-    get finished() {
-      return ended || failure !== undefined;
-    },
-    fail: (error) => fail(error),
-  };
-  Object.defineProperty(iterator, DIRECT_CONSUMPTION, { value: direct });
-
-  /** Ends the iterator with `error` once the values already queued have been taken. */
-  function fail(error: Error) {
-    if (ended || failure) return;
-    failure = error;
-    if (waiting) {
-      const { reject } = waiting;
-      waiting = undefined;
-      reject(takeFailure());
-    }
-    notify?.();
+  constructor(options: PushIteratorOptions) {
+    this.#options = options;
   }
 
-  return {
-    iterator,
-    /** Returns false if the value was not taken (iterator ended or overflowed). */
-    push(value: T): boolean {
-      if (ended || failure) return false;
-      if (waiting) {
-        const { resolve } = waiting;
-        waiting = undefined;
-        resolve({ value, done: false });
-        return true;
-      }
-      if (queue.length >= maxQueue && overflow === 'drop-oldest') {
-        queue.shift();
-      } else if (queue.length >= maxQueue) {
-        fail(overflowError());
-        queue.length = 0;
-        return false;
-      }
-      queue.push(value);
-      notify?.();
+  /** The iterator to hand to GraphQL (this object). */
+  get iterator(): AsyncIterableIterator<T> {
+    return this;
+  }
+
+  /** Returns false if the value was not taken (iterator ended or overflowed). */
+  push(value: T): boolean {
+    if (this.#ended || this.#failure) return false;
+    if (this.#waiting) {
+      const { resolve } = this.#waiting;
+      this.#waiting = undefined;
+      resolve({ value, done: false });
       return true;
-    },
-    fail,
-    /** Resolves once every queued value has been taken (or the iterator ended): a producer's pacing. */
-    drained(): Promise<void> {
-      if (queue.length === 0 || ended) return Promise.resolve();
-      return new Promise((resolve) => drained.push(resolve));
-    },
-    get ended() {
-      return ended || failure !== undefined;
-    },
-  };
+    }
+    const queue = this.#queue;
+    if (queue.length >= this.#options.maxQueue && this.#options.overflow === 'drop-oldest') {
+      queue.shift();
+    } else if (queue.length >= this.#options.maxQueue) {
+      this.fail(this.#options.overflowError());
+      queue.length = 0;
+      return false;
+    }
+    queue.push(value);
+    this.#notify?.();
+    return true;
+  }
+
+  /** Ends the iterator with `error` once the values already queued have been taken. */
+  fail(error: Error): void {
+    if (this.#ended || this.#failure) return;
+    this.#failure = error;
+    if (this.#waiting) {
+      const { reject } = this.#waiting;
+      this.#waiting = undefined;
+      reject(this.#takeFailure());
+    }
+    this.#notify?.();
+  }
+
+  /** Resolves once every queued value has been taken (or the iterator ended): a producer's pacing. */
+  drained(): Promise<void> {
+    if (this.#queue.length === 0 || this.#ended) return Promise.resolve();
+    return new Promise((resolve) => (this.#drained ??= []).push(resolve));
+  }
+
+  get ended(): boolean {
+    return this.#ended || this.#failure !== undefined;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.#queue.length > 0) return Promise.resolve({ value: this.take(), done: false });
+    if (this.#failure) return Promise.reject(this.#takeFailure());
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.#end();
+    this.#waiting?.resolve({ value: undefined, done: true });
+    this.#waiting = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+
+  attach(notify: () => void): void {
+    this.#notify = notify;
+  }
+
+  detach(): void {
+    this.#notify = undefined;
+  }
+
+  get size(): number {
+    return this.#queue.length;
+  }
+
+  take(): T {
+    const value = this.#queue.shift()!;
+    if (this.#queue.length === 0 && this.#drained) this.#wakeDrained();
+    return value;
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+
+  #wakeDrained() {
+    const waiting = this.#drained!;
+    this.#drained = undefined;
+    for (const wake of waiting) wake();
+  }
+
+  #end() {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#queue.length = 0;
+    if (this.#drained) this.#wakeDrained();
+    this.#options.onEnd();
+  }
+
+  #takeFailure(): Error {
+    const error = this.#failure!;
+    this.#failure = undefined;
+    this.#end();
+    return error;
+  }
 }
