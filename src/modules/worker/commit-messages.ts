@@ -3,6 +3,7 @@ import type { CommittedMessage, MessageSender, SendRequest } from '../messages/m
 import { membersOf } from '../conversations/membership.js';
 import { attachable, attachmentsOf, attachUploads, lockUploads, toAttachment } from '../files/attach-uploads.js';
 import type { AttachmentInfo } from '../files/files-deps.js';
+import { readSenders, type SenderDirectory } from './sender-directory.js';
 
 export type CommitResult =
   /** Stored now: publish to the members. */
@@ -33,17 +34,24 @@ type MessageRow = {
  * New messages get event positions (the clock is taken last, in the same statement as the insert),
  * move their conversation to the top of its members' lists, and mark it read for their sender up
  * to themselves (replying means you have read what came before).
- * Throws if the transaction fails; nothing of the batch is stored then.
+ * Throws if the transaction fails; nothing of the batch is stored then. Its statements are named
+ * (prepared once per connection): planning them anew for every batch cost PostgreSQL more than
+ * executing them.
  */
-export async function commitMessages(pool: Pool, requests: readonly SendRequest[], now = new Date()): Promise<CommitResult[]> {
+export async function commitMessages(
+  pool: Pool,
+  requests: readonly SendRequest[],
+  { senders, now = new Date() }: { senders?: SenderDirectory; now?: Date } = {},
+): Promise<CommitResult[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const conversationIds = [...new Set(requests.map((r) => r.conversationId))].sort();
-    const locked = await client.query<{ id: string; last_seq: number }>(
-      'SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
-      [conversationIds],
-    );
+    const locked = await client.query<{ id: string; last_seq: number }>({
+      name: 'commit-lock-conversations',
+      text: 'SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+      values: [conversationIds],
+    });
     const lastSeq = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
 
     const members = await membersOf(client, conversationIds);
@@ -54,14 +62,15 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
     const keyed = requests.filter((r) => r.clientMessageId !== null);
     // Two index lookups, not one OR: `id = ANY(..) OR (sender_id, client_message_id) IN (..)` can use
     // neither index and reads the whole table on every batch.
-    const existing = await client.query<MessageRow>(
-      `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos FROM messages WHERE id = ANY($1::uuid[])
+    const existing = await client.query<MessageRow>({
+      name: 'commit-existing-messages',
+      text: `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos FROM messages WHERE id = ANY($1::uuid[])
        UNION
        SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, m.created_at, m.pos
          FROM unnest($2::uuid[], $3::text[]) AS k(sender_id, client_message_id)
          JOIN messages m ON m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
-      [requests.map((r) => r.id), keyed.map((r) => r.senderId), keyed.map((r) => r.clientMessageId)],
-    );
+      values: [requests.map((r) => r.id), keyed.map((r) => r.senderId), keyed.map((r) => r.clientMessageId)],
+    });
     const byId = new Map(existing.rows.map((row) => [row.id, row]));
     const byClientKey = new Map(
       existing.rows.filter((row) => row.client_message_id !== null).map((row) => [clientKey(row.sender_id, row.client_message_id!), row]),
@@ -133,32 +142,30 @@ export async function commitMessages(pool: Pool, requests: readonly SendRequest[
     for (const [messageId, list] of stored) attachments.set(messageId, list);
 
     const senderIds = [...new Set(planned.flatMap((p) => ('row' in p ? [p.row.sender_id] : [])))];
-    const senders = await client.query<{ id: string; username: string; created_at: Date }>(
-      'SELECT id, username, created_at FROM users WHERE id = ANY($1::uuid[])',
-      [senderIds],
-    );
+    const senderById = await (senders ? senders.lookup(client, senderIds) : readSenders(client, senderIds));
 
     if (inserts.length > 0) {
       // One statement, so that the event clock's lock (taken first in it) is held only for this
       // statement and the commit.
-      const { rows } = await client.query<{ base: string }>(INSERT_MESSAGES, [
-        inserts.map((r) => r.id),
-        inserts.map((r) => r.conversation_id),
-        inserts.map((r) => r.seq),
-        inserts.map((r) => r.sender_id),
-        inserts.map((r) => r.content),
-        inserts.map((r) => r.client_message_id),
-        inserts.map((r) => r.created_at),
-      ]);
+      const { rows } = await client.query<{ base: string }>({
+        name: 'commit-insert-messages',
+        text: INSERT_MESSAGES,
+        values: [
+          inserts.map((r) => r.id),
+          inserts.map((r) => r.conversation_id),
+          inserts.map((r) => r.seq),
+          inserts.map((r) => r.sender_id),
+          inserts.map((r) => r.content),
+          inserts.map((r) => r.client_message_id),
+          inserts.map((r) => r.created_at),
+        ],
+      });
       const base = Number(rows[0]!.base);
       inserts.forEach((row, index) => (row.pos = base + index + 1));
     }
 
     await client.query('COMMIT');
 
-    const senderById = new Map<string, MessageSender>(
-      senders.rows.map((u) => [u.id, { id: u.id, username: u.username, createdAt: u.created_at }]),
-    );
     return planned.map((p): CommitResult => {
       if (p.kind === 'rejected') return p;
       const message = toMessage(p.row, senderById.get(p.row.sender_id)!, attachments.get(p.row.id) ?? []);

@@ -6,6 +6,7 @@ import type { StreamEntry } from '../realtime/stream.js';
 import { decodeSendRequest, encodeReplies, type CommitReply, type SendRequest } from '../messages/message-event.js';
 import { encodeBatch, type CommittedEvent } from '../events/committed-events.js';
 import { commitMessages, type CommitResult } from './commit-messages.js';
+import { createSenderDirectory } from './sender-directory.js';
 import { isTransientError } from '../../infra/transient-errors.js';
 import type { BatchOutcome } from './stream-consumer.js';
 
@@ -29,6 +30,7 @@ export type MessagePersisterDeps = {
  */
 export function createMessagePersister({ pool, bus, topics, logger, metrics, afterCommit }: MessagePersisterDeps) {
   const log = logger.child({ component: 'message-persister' });
+  const senders = createSenderDirectory();
 
   return async function persistBatch(entries: StreamEntry[]): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { done: [], failed: new Map(), poison: new Map() };
@@ -104,6 +106,7 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
       const all = await commitMessages(
         pool,
         decoded.map((d) => d.request),
+        { senders },
       );
       all.forEach((result, index) => results.push([index, result]));
       return results;
@@ -121,7 +124,7 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
     }
     for (const [index, { entry, request }] of decoded.entries()) {
       try {
-        const [result] = await commitMessages(pool, [request]);
+        const [result] = await commitMessages(pool, [request], { senders });
         results.push([index, result!]);
       } catch (error) {
         settleFailure(entry, request, error as Error);
