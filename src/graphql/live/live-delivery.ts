@@ -7,6 +7,7 @@ import type { DirectConsumption } from '../../modules/realtime/push-iterator.js'
 import { cohortKey } from './cohort-key.js';
 import { readsPerOperationContext } from './context-reads.js';
 import { nextFramePayload, nextFramePrefix } from './next-frame.js';
+import { TickCorkedWebSocket, textFrame } from '../tick-corked-websocket.js';
 
 export type LiveDeliveryOptions = {
   /** yoga's error masking (it also logs what it masks), as the executor's results get it. */
@@ -136,16 +137,25 @@ export function createLiveDelivery(options: LiveDeliveryOptions) {
   const write = (sub: Subscription, payload: Buffer) => {
     const { socket, lane, prefix } = sub;
     if (sub.removed || socket.readyState !== socket.OPEN) return; // its subscriptions end with it
-    const frame = Buffer.concat([prefix, payload], prefix.length + payload.length);
     metrics.liveFrames.inc();
-    if (socket.bufferedAmount + frame.length <= highWaterMarkBytes) return socket.send(frame, SEND_TEXT);
+    if (socket instanceof TickCorkedWebSocket) {
+      // The whole frame, header included, in one buffer: one copy, one chunk to write.
+      const frame = textFrame([prefix, payload]);
+      if (socket.bufferedAmount + frame.length <= highWaterMarkBytes) {
+        if (socket.sendFramed(frame)) return;
+      } else if (socket.sendFramed(frame, () => unblock(lane))) return void (lane.blocked = true);
+    }
+    const text = Buffer.concat([prefix, payload], prefix.length + payload.length);
+    if (socket.bufferedAmount + text.length <= highWaterMarkBytes) return socket.send(text, SEND_TEXT);
     // Past the mark: nothing more for this socket until this frame is written out.
     lane.blocked = true;
-    socket.send(frame, SEND_TEXT, () => {
-      lane.blocked = false;
-      for (const waiting of lane.waiting) schedule(waiting);
-      lane.waiting.clear();
-    });
+    socket.send(text, SEND_TEXT, () => unblock(lane));
+  };
+
+  const unblock = (lane: Lane) => {
+    lane.blocked = false;
+    for (const waiting of lane.waiting) schedule(waiting);
+    lane.waiting.clear();
   };
 
   /** The executor threw (a bug, not a resolver error): the subscription ends with an error, as it would have. */
