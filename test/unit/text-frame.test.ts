@@ -1,10 +1,11 @@
-import { Sender } from 'ws';
+// The ESM entry exports ws's Sender; its type declarations do not.
+import * as ws from 'ws';
 import { describe, expect, it } from 'vitest';
 import { textFrame } from '../../src/graphql/tick-corked-websocket.js';
 
 /** What ws itself writes for a server's `send(text)`: its header, then the data. */
 function wsFrame(data: Buffer): Buffer {
-  const list = (Sender as unknown as { frame(data: Buffer, options: object): Buffer[] }).frame(data, {
+  const list = (ws as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender.frame(data, {
     fin: true,
     rsv1: false,
     opcode: 1,
