@@ -75,7 +75,6 @@ export function assertAdmin(conversation: LockedConversation, actorId: string, w
 /** The members of each conversation, inside the worker's transaction (after it locked them). */
 export async function membersOf(client: PoolClient, conversationIds: readonly string[]): Promise<Map<string, string[]>> {
   const { rows } = await client.query<{ conversation_id: string; user_id: string }>({
-    name: 'members-of',
     text: 'SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY($1::uuid[])',
     values: [conversationIds],
   });

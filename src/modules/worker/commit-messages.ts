@@ -34,9 +34,9 @@ type MessageRow = {
  * New messages get event positions (the clock is taken last, in the same statement as the insert),
  * move their conversation to the top of its members' lists, and mark it read for their sender up
  * to themselves (replying means you have read what came before).
- * Throws if the transaction fails; nothing of the batch is stored then. Its statements are named
- * (prepared once per connection): planning them anew for every batch cost PostgreSQL more than
- * executing them.
+ * Throws if the transaction fails; nothing of the batch is stored then. Its statements are not
+ * prepared (named): with array parameters, PostgreSQL's generic plans for them cost twice the
+ * CPU per message of planning each batch anew (measured: 72 against 144 µs per send).
  */
 export async function commitMessages(
   pool: Pool,
@@ -48,7 +48,6 @@ export async function commitMessages(
     await client.query('BEGIN');
     const conversationIds = [...new Set(requests.map((r) => r.conversationId))].sort();
     const locked = await client.query<{ id: string; last_seq: number }>({
-      name: 'commit-lock-conversations',
       text: 'SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
       values: [conversationIds],
     });
@@ -63,7 +62,6 @@ export async function commitMessages(
     // Two index lookups, not one OR: `id = ANY(..) OR (sender_id, client_message_id) IN (..)` can use
     // neither index and reads the whole table on every batch.
     const existing = await client.query<MessageRow>({
-      name: 'commit-existing-messages',
       text: `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos FROM messages WHERE id = ANY($1::uuid[])
        UNION
        SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, m.created_at, m.pos
@@ -148,7 +146,6 @@ export async function commitMessages(
       // One statement, so that the event clock's lock (taken first in it) is held only for this
       // statement and the commit.
       const { rows } = await client.query<{ base: string }>({
-        name: 'commit-insert-messages',
         text: INSERT_MESSAGES,
         values: [
           inserts.map((r) => r.id),
