@@ -83,8 +83,11 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
     // A failed publish throws: every entry stays pending, and the routers fill the gap meanwhile.
     // Positions of one transaction are contiguous; a batch committed in pieces (after a failure)
     // is published piece by piece.
-    for (const batch of contiguousBatches(events)) await bus.publish([topics.events], encodeBatch(batch));
-    await Promise.all([...replies].map(([instance, list]) => bus.publish([topics.replies(instance)], encodeReplies(list))));
+    // Issued together, in order: one round trip for the batch's events and every instance's answers.
+    await Promise.all([
+      ...contiguousBatches(events).map((batch) => bus.publish([topics.events], encodeBatch(batch))),
+      ...[...replies].map(([instance, list]) => bus.publish([topics.replies(instance)], encodeReplies(list))),
+    ]);
     return outcome;
   };
 
