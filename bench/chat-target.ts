@@ -8,10 +8,10 @@ import pg from 'pg';
 import { seedHistory } from '../scripts/seed-history.js';
 import { loadConfig } from '../src/config.js';
 import { mapLimit } from './async-utils.js';
-import { readRssBytes, spawnChildServer, type ChildServer } from './child-process.js';
+import { readRssBytes, spawnChildServer, type ChildServer, type ServerMemory } from './child-process.js';
 import { connectGraphqlWs } from './clients.js';
 import type { BenchDatabase } from './database.js';
-import type { BenchUser, Target } from './target.js';
+import type { BenchUser, RedisStats, Target } from './target.js';
 
 export type ChatTargetOptions = {
   repoRoot: string;
@@ -20,6 +20,8 @@ export type ChatTargetOptions = {
   dataDir: string;
   /** How it is named in the output (default "chat server"). */
   label?: string;
+  /** Instances on one Redis and one database (default 1); user number i connects to instance i mod N. */
+  instances?: number;
 };
 
 const REGISTER = /* GraphQL */ `
@@ -49,7 +51,7 @@ const FIRST_DM = /* GraphQL */ `
   }
 `;
 
-export async function startChatTarget({ repoRoot, database, dataDir, label = 'chat server' }: ChatTargetOptions): Promise<Target> {
+export async function startChatTarget({ repoRoot, database, dataDir, label = 'chat server', instances = 1 }: ChatTargetOptions): Promise<Target> {
   const runTag = randomBytes(3).toString('hex');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -86,20 +88,46 @@ export async function startChatTarget({ repoRoot, database, dataDir, label = 'ch
       // A first embedded start runs initdb.
       startTimeoutMs: database.url ? 60_000 : 180_000,
     });
-  let child: ChildServer = await launch();
+  const launchAll = async () => {
+    const first = await launch(); // alone: a first embedded start runs initdb
+    return [first, ...(await Promise.all(Array.from({ length: instances - 1 }, () => launch())))];
+  };
+  let children: ChildServer[] = await launchAll();
   let earlierErrors = { count: 0, first: [] as string[] };
-  let url = child.ready.url as string;
+  let urls = children.map((c) => c.ready.url as string);
+  let url = urls[0]!;
   const databaseUrl = database.url ?? (await embeddedUrl(dataDir, embeddedPort));
   const stopped = new WeakSet<ChildServer>();
-  const stopChild = async () => {
-    const current = child;
-    if (stopped.has(current)) return;
-    stopped.add(current);
-    const code = await current.stop();
-    const errors = current.errors();
-    earlierErrors = { count: earlierErrors.count + errors.count, first: [...earlierErrors.first, ...errors.first].slice(0, 3) };
-    if (code !== 0) throw new Error(`chat server exited with code ${code} on SIGTERM`);
+  const stopChildren = async () => {
+    const codes = await Promise.all(
+      children.map(async (current) => {
+        if (stopped.has(current)) return 0;
+        stopped.add(current);
+        const code = await current.stop();
+        const errors = current.errors();
+        earlierErrors = { count: earlierErrors.count + errors.count, first: [...earlierErrors.first, ...errors.first].slice(0, 3) };
+        return code;
+      }),
+    );
+    const failed = codes.find((code) => code !== 0);
+    if (failed !== undefined) throw new Error(`chat server exited with code ${failed} on SIGTERM`);
   };
+  /** Which instance each user's socket goes to: by the order users were made. */
+  const instanceOf = new Map<string, number>();
+  let redis: Redis | undefined;
+  const redisClient = async () => {
+    if (!redis) {
+      redis = new Redis(redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await redis.connect();
+    }
+    return redis;
+  };
+  const sumMemory = (list: ServerMemory[]): ServerMemory => ({
+    rssBytes: list.reduce((sum, m) => sum + m.rssBytes, 0),
+    youngGenerationBytes: list.reduce((sum, m) => sum + m.youngGenerationBytes, 0),
+    jsBytes: list.reduce((sum, m) => sum + m.jsBytes, 0),
+    nativeBytes: list.reduce((sum, m) => sum + m.nativeBytes, 0),
+  });
 
   const post = async <T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> => {
     const response = await fetch(url, {
@@ -117,7 +145,8 @@ export async function startChatTarget({ repoRoot, database, dataDir, label = 'ch
     name: label,
     usesDatabase: true,
     facts: {
-      engine: String(child.ready.engine ?? 'unknown'),
+      engine: String(children[0]!.ready.engine ?? 'unknown'),
+      ...(instances > 1 ? { instances: `${instances}, one Redis and one database; user i's socket on instance i mod ${instances}` } : {}),
       database: database.description,
       'send rate limit':
         env.SEND_RATE_PER_SECOND === '0' ? 'off (SEND_RATE_PER_SECOND=0)' : `SEND_RATE_PER_SECOND=${env.SEND_RATE_PER_SECOND}`,
@@ -130,7 +159,9 @@ export async function startChatTarget({ repoRoot, database, dataDir, label = 'ch
           // Unique across calls: stored-history mode creates a new set of users at each level.
           const username = `b${runTag}_${userSerial++}`;
           const input = { email: `${username}@bench.test`, username, password: 'bench-password-1' };
+          const serial = userSerial - 1;
           const data = await post<{ register: { user: { id: string }; tokens: { accessToken: string } } }>(REGISTER, { input });
+          instanceOf.set(data.register.user.id, serial % instances);
           return { id: data.register.user.id, token: data.register.tokens.accessToken };
         },
       ),
@@ -162,22 +193,26 @@ export async function startChatTarget({ repoRoot, database, dataDir, label = 'ch
     async restartAfterSetup() {
       // Registering users leaves garbage in the server's heap that a GC may hand back to the OS
       // while sockets connect: a fresh process (same database, same JWT secret) keeps the baseline still.
-      await stopChild();
-      child = await launch();
-      url = child.ready.url as string;
+      await stopChildren();
+      children = await launchAll();
+      urls = children.map((c) => c.ready.url as string);
+      url = urls[0]!;
     },
-    connect: (user) => connectGraphqlWs(url.replace(/^http/, 'ws'), user),
-    memory: () => child.memory(),
-    cpuSeconds: () => child.cpuSeconds(),
-    rssNow: () => readRssBytes(child.pid),
+    connect: (user) => connectGraphqlWs(urls[instanceOf.get(user.id) ?? 0]!.replace(/^http/, 'ws'), user),
+    memory: async () => sumMemory(await Promise.all(children.map((c) => c.memory()))),
+    cpuSeconds: () => children.reduce((sum, c) => sum + c.cpuSeconds(), 0),
+    rssNow: () => children.reduce((sum, c) => sum + readRssBytes(c.pid), 0),
     serverErrors: () => {
-      const errors = child.errors();
-      return { count: earlierErrors.count + errors.count, first: [...earlierErrors.first, ...errors.first].slice(0, 3) };
+      const errors = children.map((c) => c.errors());
+      const first = [...earlierErrors.first, ...errors.flatMap((e) => e.first)].slice(0, 3);
+      return { count: earlierErrors.count + errors.reduce((sum, e) => sum + e.count, 0), first };
     },
+    ...(redisUrl ? { redisStats: async () => readRedisStats(await redisClient()) } : {}),
     async stop() {
       try {
-        await stopChild();
+        await stopChildren();
       } finally {
+        redis?.disconnect();
         if (redisUrl) await deleteKeys(redisUrl, env.REDIS_KEY_PREFIX!);
       }
     },
@@ -190,6 +225,15 @@ async function embeddedUrl(dataDir: string, port: number | undefined): Promise<s
     throw new Error('the chat server started embedded PostgreSQL but did not log its port ("embedded PostgreSQL ready")');
   const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
   return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/chat`;
+}
+
+/** Commands run so far (every command but INFO, which only the bench sends) and Redis's CPU. */
+async function readRedisStats(redis: Redis): Promise<RedisStats> {
+  const [commandstats, cpu] = await Promise.all([redis.info('commandstats'), redis.info('cpu')]);
+  let commands = 0;
+  for (const [, name, calls] of commandstats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (name !== 'info') commands += Number(calls);
+  const seconds = (field: string) => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? Number.NaN);
+  return { commands, cpuSeconds: seconds('used_cpu_sys') + seconds('used_cpu_user') };
 }
 
 /** Removes this run's keys (the message stream and its consumer group) from a shared Redis. */

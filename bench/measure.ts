@@ -19,6 +19,9 @@ export type Measurement = {
   databaseCpuSeconds: number;
   /** The same, by kind of process. */
   databaseCpu: PostgresCpu;
+  /** Commands Redis ran in the window, and its CPU (NaN without Redis). */
+  redisCommands: number;
+  redisCpuSeconds: number;
   sockets: number;
   /** After setup and one warm-up socket, before the measured sockets connect. */
   beforeSockets: ServerMemory;
@@ -66,12 +69,14 @@ export async function measure(
     await delay(options.warmupMs);
     const cpuAtOpen = target.cpuSeconds();
     const databaseAtOpen = snapshotPostgresCpu();
+    const redisAtOpen = await target.redisStats?.();
     recorder.open();
     await delay(options.durationMs);
     recorder.close();
     const serverCpuSeconds = target.cpuSeconds() - cpuAtOpen;
     const databaseCpu = postgresCpuBetween(target.usesDatabase ? databaseAtOpen : undefined, snapshotPostgresCpu());
     const databaseCpuSeconds = databaseCpu.total;
+    const redisAtClose = await target.redisStats?.();
     stopped = true;
     await withTimeout(Promise.all(loops), SEND_TIMEOUT_MS + 5_000, 'senders did not stop');
     const afterLoad = await target.memory();
@@ -82,6 +87,8 @@ export async function measure(
       serverCpuSeconds,
       databaseCpuSeconds,
       databaseCpu,
+      redisCommands: redisAtOpen && redisAtClose ? redisAtClose.commands - redisAtOpen.commands : Number.NaN,
+      redisCpuSeconds: redisAtOpen && redisAtClose ? redisAtClose.cpuSeconds - redisAtOpen.cpuSeconds : Number.NaN,
       sockets: connections.length,
       beforeSockets,
       socketsIdle,

@@ -25,6 +25,8 @@ export type BenchOptions = Readonly<{
   groupSenders: number;
   /** Idle: sockets connected and subscribed, one per user, users paired into DMs, then no sends at all. */
   idleSockets: number;
+  /** Chat server instances sharing one Redis and one database; users' sockets are spread over them. */
+  instances: number;
   warmupMs: number;
   durationMs: number;
   /** Skip the chat server's PostgreSQL choice and start the embedded one (slow first start). */
@@ -45,6 +47,8 @@ export const USAGE = `npm run bench [-- options]
   --group-senders S          fan-out senders, members of the group (default 2; BENCH_GROUP_SENDERS)
   --idle-sockets N           idle: users, each with one socket (messageReceived + inbox on the chat server),
                              paired into DMs (default 10000; BENCH_IDLE_SOCKETS); needs ulimit -n above N
+  --instances N              run the chat server as N instances on one Redis and one database, each user's
+                             socket on instance (user number mod N); needs REDIS_URL (default 1; BENCH_INSTANCES)
   --duration SECONDS         measured time per run (default 10; BENCH_DURATION)
   --warmup SECONDS           unmeasured load before it (default 2; BENCH_WARMUP)
   --inbox-conversations N    inbox: groups the measured user is in (default 1000; BENCH_INBOX_CONVERSATIONS)
@@ -84,6 +88,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
         'group-members': { type: 'string' },
         'group-senders': { type: 'string' },
         'idle-sockets': { type: 'string' },
+        instances: { type: 'string' },
         duration: { type: 'string' },
         warmup: { type: 'string' },
         'embedded-db': { type: 'boolean' },
@@ -112,7 +117,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   if (historyLevels.length > 0 && values.workload !== undefined && names.some((name) => name !== 'dm' && name !== 'inbox'))
     throw new UsageError('--history runs the dm and inbox workloads; give --workload dm, inbox or dm,inbox');
 
+  const instances = integer('--instances', values.instances ?? env.BENCH_INSTANCES, 1, 1, 4);
+  if (instances > 1 && !env.REDIS_URL) throw new UsageError('--instances above 1 needs REDIS_URL: instances meet only through Redis');
+
   return Object.freeze({
+    instances,
     workloads: (historyLevels.length > 0 && values.workload === undefined ? ['dm'] : names) as WorkloadName[],
     inboxConversations: integer('--inbox-conversations', values['inbox-conversations'] ?? env.BENCH_INBOX_CONVERSATIONS, 1000, 1, 5000),
     inboxMessages: integer('--inbox-messages', values['inbox-messages'] ?? env.BENCH_INBOX_MESSAGES, 10, 1, 1000),

@@ -104,7 +104,7 @@ async function main() {
       const load = workload(name, options);
       progress(`${load.title}`);
       progress('starting the chat server…');
-      const chatResult = await withTarget(await startChatTarget({ repoRoot, database, dataDir }), (t) =>
+      const chatResult = await withTarget(await startChatTarget({ repoRoot, database, dataDir, instances: options.instances }), (t) =>
         measure(t, load, options, progress),
       );
       let baselineResult: Measurement | undefined;

@@ -3,6 +3,7 @@ import type { ServerMemory } from './child-process.js';
 import type { BenchConnection } from './clients.js';
 
 export type BenchUser = { id: string; token: string };
+export type RedisStats = { commands: number; cpuSeconds: number };
 
 export interface Target {
   readonly name: string;
@@ -28,6 +29,8 @@ export interface Target {
   graphql?<T = any>(query: string, variables: Record<string, unknown>, token?: string): Promise<T>;
   /** Adds this many seeded messages (with their users and conversations) to the target's stored history. */
   storeHistory?(messages: number, progress: (line: string) => void): Promise<void>;
+  /** Commands Redis has run and CPU it has used so far (a Redis-mode chat server only). */
+  redisStats?(): Promise<RedisStats>;
   /** Stops the server and removes what it left behind. */
   stop(): Promise<void>;
 }
