@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, getOperationAST, type ExecutionArgs } from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { type OperationResult, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -66,6 +66,8 @@ export function attachWebSocketServer(options: WsOptions) {
   const wss = new WebSocketServer({ server: httpServer, path, maxPayload: maxPayloadBytes, WebSocket: TickCorkedWebSocket });
   const log = logger.child({ component: 'graphql-ws' });
   const operations = createWorkTracker();
+  /** Documents found valid (by identity: yoga's parse cache returns the same one for the same text); weak, so bounded by that cache. */
+  const validDocuments = new WeakSet<DocumentNode>();
   const maskForYoga = yogaMaskError(yoga);
   const live = createLiveDelivery({ maskError: maskForYoga, metrics, logger });
   const settle = (extra: SocketExtra, id: string) => {
@@ -134,8 +136,14 @@ export function attachWebSocketServer(options: WsOptions) {
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
         }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
+        // Validation is a function of the schema and the document alone (every rule here is fixed
+        // when the server starts), and yoga's parse cache hands back the same document for the same
+        // text: a document once found valid needs no second pass, which cost a send ~8 µs.
+        if (!validDocuments.has(document)) {
+          const errors = validate(schema, document);
+          if (errors.length > 0) return errors;
+          validDocuments.add(document);
+        }
         const isSubscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
         if (!isSubscription) {
           // Counted until its result is on the wire, so a shutdown closes the socket only after.
