@@ -42,6 +42,17 @@ export function presenceContract(name: string, make: () => Promise<PresenceUnder
       expect(await state('u')).toEqual({ online: false, lastSeenAt: expiredAt });
     });
 
+    it('when an instance stalled past its lease and a sweep let its users go, then its next heartbeat holds them again', async () => {
+      await store.connect('stalled', 'u', 1000);
+      subject.clock.now += 1500;
+      expect(await store.sweep(100)).toEqual([{ userId: 'u', lastSeenAt: subject.clock.now - 500 }]);
+      await store.renew('stalled', ['u'], 1000);
+      expect(await state('u')).toMatchObject({ online: true });
+      subject.clock.now += 500;
+      expect(await store.sweep(100)).toEqual([]);
+      expect(await store.disconnect('stalled', 'u')).toEqual({ userId: 'u', lastSeenAt: subject.clock.now });
+    });
+
     it('when a lapsed lease is renewed before the sweep, then the sweep leaves it', async () => {
       await store.connect('slow', 'u', 1000);
       subject.clock.now += 1500;

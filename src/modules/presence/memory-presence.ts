@@ -31,7 +31,12 @@ export function createMemoryPresence({ now = Date.now, maxUsers = 1_000_000 } = 
     },
     async renew(instance, userIds, leaseMs) {
       const expiry = now() + leaseMs;
-      for (const userId of userIds) leases.get(userId)?.set(instance, expiry);
+      // A user a sweep let go (this process stalled past the lease) is still connected here: held again.
+      for (const userId of userIds) {
+        let held = leases.get(userId);
+        if (!held) leases.set(userId, (held = new Map()));
+        held.set(instance, expiry);
+      }
     },
     async sweep(limit) {
       const at = now();
