@@ -31,6 +31,9 @@ export type IdleMeasurement = {
   idleSeconds: number;
   serverCpuSeconds: number;
   databaseCpuSeconds: number;
+  /** Commands Redis ran in the idle window, and its CPU (NaN without Redis). */
+  redisCommands: number;
+  redisCpuSeconds: number;
   feedErrors: number;
   serverErrors: { count: number; first: string[] };
 };
@@ -141,8 +144,10 @@ export async function measureIdle(target: Target, options: BenchOptions, progres
     await delay(SETTLE_MS);
     const cpuAtOpen = target.cpuSeconds();
     const databaseAtOpen = snapshotPostgresCpu();
+    const redisAtOpen = await target.redisStats?.();
     const openedAt = performance.now();
     await delay(options.durationMs);
+    const redisAtClose = await target.redisStats?.();
     const serverCpuSeconds = target.cpuSeconds() - cpuAtOpen;
     const idleSeconds = (performance.now() - openedAt) / 1000;
     const databaseCpuSeconds = postgresCpuBetween(target.usesDatabase ? databaseAtOpen : undefined, snapshotPostgresCpu()).total;
@@ -160,6 +165,8 @@ export async function measureIdle(target: Target, options: BenchOptions, progres
       idleSeconds,
       serverCpuSeconds,
       databaseCpuSeconds,
+      redisCommands: redisAtOpen && redisAtClose ? redisAtClose.commands - redisAtOpen.commands : Number.NaN,
+      redisCpuSeconds: redisAtOpen && redisAtClose ? redisAtClose.cpuSeconds - redisAtOpen.cpuSeconds : Number.NaN,
       feedErrors: connections.reduce((sum, c) => sum + c.feedErrors, 0),
       serverErrors: target.serverErrors(),
     };

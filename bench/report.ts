@@ -128,6 +128,8 @@ export function idleTable(chat: IdleMeasurement, bare: IdleMeasurement): string 
     ['server RSS after the idle window (MiB)', (m) => mib(m.afterIdle.rssBytes), 1],
     ['server CPU while idle (% of one core)', (m) => percentOfCore(m), 2],
     ['server CPU while idle (µs per socket per s)', (m) => microsPerSocketSecond(m), 3],
+    ['Redis commands while idle (per s)', (m) => m.redisCommands / m.idleSeconds, 1],
+    ['Redis CPU while idle (% of one core)', (m) => (m.redisCpuSeconds / m.idleSeconds) * 100, 2],
     ['feed errors', (m) => m.feedErrors, 0],
   ];
   const header = ['figure', 'chat server', 'bare ws', 'ratio (chat/bare)'];
