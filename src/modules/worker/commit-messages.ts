@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
 import type { CommittedMessage, MessageSender, SendRequest } from '../messages/message-event.js';
-import { membersOf } from '../conversations/membership.js';
 import { attachable, attachmentsOf, attachUploads, lockUploads, toAttachment } from '../files/attach-uploads.js';
 import type { AttachmentInfo } from '../files/files-deps.js';
 import { readSenders, type SenderDirectory } from './sender-directory.js';
+import { createMemberLists, type MemberLists } from './member-lists.js';
 
 export type CommitResult =
   /** Stored now: publish to the members. */
@@ -41,19 +41,20 @@ type MessageRow = {
 export async function commitMessages(
   pool: Pool,
   requests: readonly SendRequest[],
-  { senders, now = new Date() }: { senders?: SenderDirectory; now?: Date } = {},
+  { senders, memberLists, now = new Date() }: { senders?: SenderDirectory; memberLists?: MemberLists; now?: Date } = {},
 ): Promise<CommitResult[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const conversationIds = [...new Set(requests.map((r) => r.conversationId))].sort();
-    const locked = await client.query<{ id: string; last_seq: number }>({
-      text: 'SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+    // The row lock waits for any change of members under way; the version it reads is then current.
+    const locked = await client.query<{ id: string; last_seq: number; members_version: number }>({
+      text: 'SELECT id, last_seq, members_version FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
       values: [conversationIds],
     });
     const lastSeq = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
 
-    const members = await membersOf(client, conversationIds);
+    const members = await (memberLists ?? createMemberLists({ maxIds: Number.MAX_SAFE_INTEGER })).lookup(client, locked.rows);
     const uploads = await lockUploads(client, [...new Set(requests.flatMap((r) => r.attachmentIds ?? []))]);
     const claimed = new Set<string>();
     const attachments = new Map<string, AttachmentInfo[]>();
@@ -94,7 +95,7 @@ export async function commitMessages(
         planned.push({ kind: 'rejected', code: 'NOT_FOUND', error: 'Conversation not found.' });
         continue;
       }
-      if (!members.get(request.conversationId)?.includes(request.senderId)) {
+      if (!members.get(request.conversationId)?.idSet.has(request.senderId)) {
         planned.push({ kind: 'rejected', code: 'FORBIDDEN', error: 'You are not a member of this conversation.' });
         continue;
       }
@@ -167,7 +168,7 @@ export async function commitMessages(
       if (p.kind === 'rejected') return p;
       const message = toMessage(p.row, senderById.get(p.row.sender_id)!, attachments.get(p.row.id) ?? []);
       if (p.kind === 'duplicate') return { kind: 'duplicate', message };
-      return { kind: p.kind, message, memberIds: members.get(p.row.conversation_id) ?? [] };
+      return { kind: p.kind, message, memberIds: members.get(p.row.conversation_id)?.ids ?? [] };
     });
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -7,6 +7,7 @@ import { decodeSendRequest, encodeReplies, type CommitReply, type SendRequest } 
 import { encodeBatch, type CommittedEvent } from '../events/committed-events.js';
 import { commitMessages, type CommitResult } from './commit-messages.js';
 import { createSenderDirectory } from './sender-directory.js';
+import { createMemberLists } from './member-lists.js';
 import { isTransientError } from '../../infra/transient-errors.js';
 import type { BatchOutcome } from './stream-consumer.js';
 
@@ -31,6 +32,7 @@ export type MessagePersisterDeps = {
 export function createMessagePersister({ pool, bus, topics, logger, metrics, afterCommit }: MessagePersisterDeps) {
   const log = logger.child({ component: 'message-persister' });
   const senders = createSenderDirectory();
+  const memberLists = createMemberLists();
 
   return async function persistBatch(entries: StreamEntry[]): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { done: [], failed: new Map(), poison: new Map() };
@@ -109,7 +111,7 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
       const all = await commitMessages(
         pool,
         decoded.map((d) => d.request),
-        { senders },
+        { senders, memberLists },
       );
       all.forEach((result, index) => results.push([index, result]));
       return results;
@@ -127,7 +129,7 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
     }
     for (const [index, { entry, request }] of decoded.entries()) {
       try {
-        const [result] = await commitMessages(pool, [request], { senders });
+        const [result] = await commitMessages(pool, [request], { senders, memberLists });
         results.push([index, result!]);
       } catch (error) {
         settleFailure(entry, request, error as Error);

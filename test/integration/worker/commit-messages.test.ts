@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendRequest } from '../../../src/modules/messages/message-event.js';
 import { commitMessages, type CommitResult } from '../../../src/modules/worker/commit-messages.js';
+import { createMemberLists } from '../../../src/modules/worker/member-lists.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { waitFor } from '../../helpers/deferred.js';
 
@@ -156,6 +157,28 @@ describe('commitMessages against PostgreSQL', () => {
       { kind: 'new', id: batch[2]!.id, seq: 2 },
     ]);
     expect((await rows(ab)).map((r) => r.content)).toEqual(['one', 'two']);
+  });
+
+  it('when members change between commits by any statement, then the next commit’s recipients and checks follow, though member lists are kept between commits', async () => {
+    const [alice, bob, carol] = [await user('alice'), await user('bob'), await user('carol')];
+    const group = await conversation(alice, bob);
+    const memberLists = createMemberLists();
+    const recipients = (result: CommitResult | undefined) => (result && 'memberIds' in result ? [...result.memberIds].sort() : result);
+
+    const [first] = await commitMessages(pool, [request(group, alice, 'one')], { memberLists });
+    expect(recipients(first)).toEqual([alice, bob].sort());
+
+    // Plain SQL, as no code path of the app: the list must follow whatever changes the members.
+    await pool.query('INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)', [group, carol]);
+    const [second] = await commitMessages(pool, [request(group, alice, 'two')], { memberLists });
+    expect(recipients(second)).toEqual([alice, bob, carol].sort());
+
+    await pool.query('DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2', [group, bob]);
+    const [third, fromBob] = await commitMessages(pool, [request(group, carol, 'three'), request(group, bob, 'not any more')], {
+      memberLists,
+    });
+    expect(recipients(third)).toEqual([alice, carol].sort());
+    expect(fromBob).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN' });
   });
 
   it('when the conversation does not exist, then that request is rejected NOT_FOUND and the rest of the batch commits', async () => {
