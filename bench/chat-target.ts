@@ -51,7 +51,13 @@ const FIRST_DM = /* GraphQL */ `
   }
 `;
 
-export async function startChatTarget({ repoRoot, database, dataDir, label = 'chat server', instances = 1 }: ChatTargetOptions): Promise<Target> {
+export async function startChatTarget({
+  repoRoot,
+  database,
+  dataDir,
+  label = 'chat server',
+  instances = 1,
+}: ChatTargetOptions): Promise<Target> {
   const runTag = randomBytes(3).toString('hex');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
