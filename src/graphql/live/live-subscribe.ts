@@ -1,5 +1,6 @@
 import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
+import { RequestCache } from '@pothos/plugin-scope-auth';
 import type { WebSocket } from 'ws';
 import { directConsumptionOf } from '../../modules/realtime/push-iterator.js';
 import type { LiveSubscription, createLiveDelivery } from './live-delivery.js';
@@ -42,6 +43,9 @@ export function liveSubscribe(
       variableValues: args.variableValues,
       contextValue: args.contextValue as object,
     });
+    // Pothos's per-operation caches (scope-auth's is five Maps) would live as long as the
+    // subscription, for nothing: an execution builds what it needs again.
+    RequestCache.clearForContext(args.contextValue as object);
     return new StandIn(live, capture.stream as AsyncIterator<unknown>, operation, maskError);
   };
 }
