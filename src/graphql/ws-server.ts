@@ -4,6 +4,7 @@ import { type OperationResult, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
 import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
@@ -68,6 +69,13 @@ export function attachWebSocketServer(options: WsOptions) {
   const operations = createWorkTracker();
   /** Documents found valid (by identity: yoga's parse cache returns the same one for the same text); weak, so bounded by that cache. */
   const validDocuments = new WeakSet<DocumentNode>();
+  const queryTexts = new LRUCache<string, string>({ max: 1000 });
+  const internedQuery = (query: string) => {
+    const known = queryTexts.get(query);
+    if (known !== undefined) return known;
+    queryTexts.set(query, query);
+    return query;
+  };
   const maskForYoga = yogaMaskError(yoga);
   const live = createLiveDelivery({ maskError: maskForYoga, metrics, logger });
   const settle = (extra: SocketExtra, id: string) => {
@@ -127,6 +135,9 @@ export function attachWebSocketServer(options: WsOptions) {
             }),
           ];
         }
+        // graphql-ws keeps the subscribe message for as long as the operation runs: every socket
+        // subscribing with the same document then shares one copy of its text.
+        (payload as { query: string }).query = internedQuery(payload.query);
         // Only what the context needs: whatever is in here stays reachable from the operation's
         // context as long as it runs, which for a subscription is as long as the socket lives.
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ session: ctx.extra.session });
