@@ -46,6 +46,9 @@ export function liveSubscribe(
     // Pothos's per-operation caches (scope-auth's is five Maps) would live as long as the
     // subscription, for nothing: an execution builds what it needs again.
     RequestCache.clearForContext(args.contextValue as object);
+    // graphql-ws keeps these arguments while the subscription runs; the root (this operation's
+    // enveloped execute and subscribe) is not needed again.
+    (args as { rootValue?: unknown }).rootValue = undefined;
     return new StandIn(live, capture.stream as AsyncIterator<unknown>, operation, maskError);
   };
 }
