@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { CommittedMessage, MessageSender, SendRequest } from '../messages/message-event.js';
 import { attachable, attachmentsOf, attachUploads, lockUploads, toAttachment } from '../files/attach-uploads.js';
 import type { AttachmentInfo } from '../files/files-deps.js';
-import { readSenders, type SenderDirectory } from './sender-directory.js';
+import { createSenderDirectory, type SenderDirectory } from './sender-directory.js';
 import { createMemberLists, type MemberLists } from './member-lists.js';
 
 export type CommitResult =
@@ -41,7 +41,12 @@ type MessageRow = {
 export async function commitMessages(
   pool: Pool,
   requests: readonly SendRequest[],
-  { senders, memberLists, now = new Date() }: { senders?: SenderDirectory; memberLists?: MemberLists; now?: Date } = {},
+  // Without the worker's long-lived caches (tests, one-offs), each call starts empty ones.
+  {
+    senders = createSenderDirectory(),
+    memberLists = createMemberLists(),
+    now = new Date(),
+  }: { senders?: SenderDirectory; memberLists?: MemberLists; now?: Date } = {},
 ): Promise<CommitResult[]> {
   const client = await pool.connect();
   try {
@@ -54,7 +59,7 @@ export async function commitMessages(
     });
     const lastSeq = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
 
-    const members = await (memberLists ?? createMemberLists({ maxIds: Number.MAX_SAFE_INTEGER })).lookup(client, locked.rows);
+    const members = await memberLists.lookup(client, locked.rows);
     const uploads = await lockUploads(client, [...new Set(requests.flatMap((r) => r.attachmentIds ?? []))]);
     const claimed = new Set<string>();
     const attachments = new Map<string, AttachmentInfo[]>();
@@ -141,7 +146,7 @@ export async function commitMessages(
     for (const [messageId, list] of stored) attachments.set(messageId, list);
 
     const senderIds = [...new Set(planned.flatMap((p) => ('row' in p ? [p.row.sender_id] : [])))];
-    const senderById = await (senders ? senders.lookup(client, senderIds) : readSenders(client, senderIds));
+    const senderById = await senders.lookup(client, senderIds);
 
     if (inserts.length > 0) {
       // One statement, so that the event clock's lock (taken first in it) is held only for this

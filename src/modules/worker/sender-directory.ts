@@ -32,7 +32,7 @@ export function createSenderDirectory({ max = 50_000 } = {}) {
 }
 
 /** The senders' public fields, read from the database. */
-export async function readSenders(client: Pick<PoolClient, 'query'>, ids: readonly string[]): Promise<Map<string, MessageSender>> {
+async function readSenders(client: Pick<PoolClient, 'query'>, ids: readonly string[]): Promise<Map<string, MessageSender>> {
   const { rows } = await client.query<{ id: string; username: string; created_at: Date }>({
     text: 'SELECT id, username, created_at FROM users WHERE id = ANY($1::uuid[])',
     values: [ids],
