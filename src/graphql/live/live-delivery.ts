@@ -138,18 +138,14 @@ export function createLiveDelivery(options: LiveDeliveryOptions) {
     const { socket, lane, prefix } = sub;
     if (sub.removed || socket.readyState !== socket.OPEN) return; // its subscriptions end with it
     metrics.liveFrames.inc();
-    if (socket instanceof TickCorkedWebSocket) {
-      // The whole frame, header included, in one buffer: one copy, one chunk to write.
-      const frame = textFrame([prefix, payload]);
-      if (socket.bufferedAmount + frame.length <= highWaterMarkBytes) {
-        if (socket.sendFramed(frame)) return;
-      } else if (socket.sendFramed(frame, () => unblock(lane))) return void (lane.blocked = true);
-    }
-    const text = Buffer.concat([prefix, payload], prefix.length + payload.length);
-    if (socket.bufferedAmount + text.length <= highWaterMarkBytes) return socket.send(text, SEND_TEXT);
+    // The whole frame, header included, in one buffer: one copy, one chunk to write.
+    const framed = socket instanceof TickCorkedWebSocket ? textFrame([prefix, payload]) : undefined;
     // Past the mark: nothing more for this socket until this frame is written out.
-    lane.blocked = true;
-    socket.send(text, SEND_TEXT, () => unblock(lane));
+    const pastMark = socket.bufferedAmount + (framed?.length ?? prefix.length + payload.length) > highWaterMarkBytes;
+    const written = pastMark ? () => unblock(lane) : undefined;
+    if (pastMark) lane.blocked = true;
+    if (framed && (socket as TickCorkedWebSocket).sendFramed(framed, written)) return;
+    socket.send(Buffer.concat([prefix, payload], prefix.length + payload.length), SEND_TEXT, written);
   };
 
   const unblock = (lane: Lane) => {
