@@ -10,7 +10,7 @@ import { subscribeAll, waitUntilLive, warmSocketPath } from './measure.js';
 import { UsageError, type BenchOptions } from './options.js';
 import { postgresCpuBetween, snapshotPostgresCpu } from './postgres-cpu.js';
 import { WindowRecorder } from './stats.js';
-import type { BenchUser, Target } from './target.js';
+import { redisBetween, type BenchUser, type Target } from './target.js';
 import { workload } from './workloads.js';
 
 export type IdleMeasurement = {
@@ -147,7 +147,7 @@ export async function measureIdle(target: Target, options: BenchOptions, progres
     const redisAtOpen = await target.redisStats?.();
     const openedAt = performance.now();
     await delay(options.durationMs);
-    const redisAtClose = await target.redisStats?.();
+    const redis = redisBetween(redisAtOpen, await target.redisStats?.());
     const serverCpuSeconds = target.cpuSeconds() - cpuAtOpen;
     const idleSeconds = (performance.now() - openedAt) / 1000;
     const databaseCpuSeconds = postgresCpuBetween(target.usesDatabase ? databaseAtOpen : undefined, snapshotPostgresCpu()).total;
@@ -165,8 +165,8 @@ export async function measureIdle(target: Target, options: BenchOptions, progres
       idleSeconds,
       serverCpuSeconds,
       databaseCpuSeconds,
-      redisCommands: redisAtOpen && redisAtClose ? redisAtClose.commands - redisAtOpen.commands : Number.NaN,
-      redisCpuSeconds: redisAtOpen && redisAtClose ? redisAtClose.cpuSeconds - redisAtOpen.cpuSeconds : Number.NaN,
+      redisCommands: redis.commands,
+      redisCpuSeconds: redis.cpuSeconds,
       feedErrors: connections.reduce((sum, c) => sum + c.feedErrors, 0),
       serverErrors: target.serverErrors(),
     };

@@ -6,7 +6,7 @@ import type { ServerMemory } from './child-process.js';
 import type { BenchConnection } from './clients.js';
 import type { BenchOptions } from './options.js';
 import { WindowRecorder, type WindowFigures } from './stats.js';
-import type { Target } from './target.js';
+import { redisBetween, type Target } from './target.js';
 import type { Sender, Workload } from './workloads.js';
 import { postgresCpuBetween, snapshotPostgresCpu, type PostgresCpu } from './postgres-cpu.js';
 
@@ -76,7 +76,7 @@ export async function measure(
     const serverCpuSeconds = target.cpuSeconds() - cpuAtOpen;
     const databaseCpu = postgresCpuBetween(target.usesDatabase ? databaseAtOpen : undefined, snapshotPostgresCpu());
     const databaseCpuSeconds = databaseCpu.total;
-    const redisAtClose = await target.redisStats?.();
+    const redis = redisBetween(redisAtOpen, await target.redisStats?.());
     stopped = true;
     await withTimeout(Promise.all(loops), SEND_TIMEOUT_MS + 5_000, 'senders did not stop');
     const afterLoad = await target.memory();
@@ -87,8 +87,8 @@ export async function measure(
       serverCpuSeconds,
       databaseCpuSeconds,
       databaseCpu,
-      redisCommands: redisAtOpen && redisAtClose ? redisAtClose.commands - redisAtOpen.commands : Number.NaN,
-      redisCpuSeconds: redisAtOpen && redisAtClose ? redisAtClose.cpuSeconds - redisAtOpen.cpuSeconds : Number.NaN,
+      redisCommands: redis.commands,
+      redisCpuSeconds: redis.cpuSeconds,
       sockets: connections.length,
       beforeSockets,
       socketsIdle,

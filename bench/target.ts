@@ -5,6 +5,12 @@ import type { BenchConnection } from './clients.js';
 export type BenchUser = { id: string; token: string };
 export type RedisStats = { commands: number; cpuSeconds: number };
 
+/** Commands and CPU between two readings; NaN when there is no Redis to read. */
+export function redisBetween(before: RedisStats | undefined, after: RedisStats | undefined): RedisStats {
+  if (!before || !after) return { commands: Number.NaN, cpuSeconds: Number.NaN };
+  return { commands: after.commands - before.commands, cpuSeconds: after.cpuSeconds - before.cpuSeconds };
+}
+
 export interface Target {
   readonly name: string;
   /** Facts worth printing beside the figures (engine, database). */
