@@ -74,10 +74,10 @@ export function assertAdmin(conversation: LockedConversation, actorId: string, w
 
 /** The members of each conversation, inside the worker's transaction (after it locked them). */
 export async function membersOf(client: PoolClient, conversationIds: readonly string[]): Promise<Map<string, string[]>> {
-  const { rows } = await client.query<{ conversation_id: string; user_id: string }>({
-    text: 'SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY($1::uuid[])',
-    values: [conversationIds],
-  });
+  const { rows } = await client.query<{ conversation_id: string; user_id: string }>(
+    'SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY($1::uuid[])',
+    [conversationIds],
+  );
   const members = new Map<string, string[]>();
   for (const row of rows) {
     const list = members.get(row.conversation_id) ?? [];

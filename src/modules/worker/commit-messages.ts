@@ -53,10 +53,10 @@ export async function commitMessages(
     await client.query('BEGIN');
     const conversationIds = [...new Set(requests.map((r) => r.conversationId))].sort();
     // The row lock waits for any change of members under way; the version it reads is then current.
-    const locked = await client.query<{ id: string; last_seq: number; members_version: number }>({
-      text: 'SELECT id, last_seq, members_version FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
-      values: [conversationIds],
-    });
+    const locked = await client.query<{ id: string; last_seq: number; members_version: number }>(
+      'SELECT id, last_seq, members_version FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+      [conversationIds],
+    );
     const lastSeq = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
 
     const members = await memberLists.lookup(client, locked.rows);
@@ -67,14 +67,14 @@ export async function commitMessages(
     const keyed = requests.filter((r) => r.clientMessageId !== null);
     // Two index lookups, not one OR: `id = ANY(..) OR (sender_id, client_message_id) IN (..)` can use
     // neither index and reads the whole table on every batch.
-    const existing = await client.query<MessageRow>({
-      text: `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos FROM messages WHERE id = ANY($1::uuid[])
+    const existing = await client.query<MessageRow>(
+      `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos FROM messages WHERE id = ANY($1::uuid[])
        UNION
        SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, m.created_at, m.pos
          FROM unnest($2::uuid[], $3::text[]) AS k(sender_id, client_message_id)
          JOIN messages m ON m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
-      values: [requests.map((r) => r.id), keyed.map((r) => r.senderId), keyed.map((r) => r.clientMessageId)],
-    });
+      [requests.map((r) => r.id), keyed.map((r) => r.senderId), keyed.map((r) => r.clientMessageId)],
+    );
     const byId = new Map(existing.rows.map((row) => [row.id, row]));
     const byClientKey = new Map(
       existing.rows.filter((row) => row.client_message_id !== null).map((row) => [clientKey(row.sender_id, row.client_message_id!), row]),
@@ -151,18 +151,15 @@ export async function commitMessages(
     if (inserts.length > 0) {
       // One statement, so that the event clock's lock (taken first in it) is held only for this
       // statement and the commit.
-      const { rows } = await client.query<{ base: string }>({
-        text: INSERT_MESSAGES,
-        values: [
-          inserts.map((r) => r.id),
-          inserts.map((r) => r.conversation_id),
-          inserts.map((r) => r.seq),
-          inserts.map((r) => r.sender_id),
-          inserts.map((r) => r.content),
-          inserts.map((r) => r.client_message_id),
-          inserts.map((r) => r.created_at),
-        ],
-      });
+      const { rows } = await client.query<{ base: string }>(INSERT_MESSAGES, [
+        inserts.map((r) => r.id),
+        inserts.map((r) => r.conversation_id),
+        inserts.map((r) => r.seq),
+        inserts.map((r) => r.sender_id),
+        inserts.map((r) => r.content),
+        inserts.map((r) => r.client_message_id),
+        inserts.map((r) => r.created_at),
+      ]);
       const base = Number(rows[0]!.base);
       inserts.forEach((row, index) => (row.pos = base + index + 1));
     }

@@ -33,9 +33,9 @@ export function createSenderDirectory({ max = 50_000 } = {}) {
 
 /** The senders' public fields, read from the database. */
 async function readSenders(client: Pick<PoolClient, 'query'>, ids: readonly string[]): Promise<Map<string, MessageSender>> {
-  const { rows } = await client.query<{ id: string; username: string; created_at: Date }>({
-    text: 'SELECT id, username, created_at FROM users WHERE id = ANY($1::uuid[])',
-    values: [ids],
-  });
+  const { rows } = await client.query<{ id: string; username: string; created_at: Date }>(
+    'SELECT id, username, created_at FROM users WHERE id = ANY($1::uuid[])',
+    [ids],
+  );
   return new Map(rows.map((row) => [row.id, { id: row.id, username: row.username, createdAt: row.created_at }]));
 }
