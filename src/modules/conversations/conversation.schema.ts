@@ -9,7 +9,7 @@ import { getOrCreateDirectConversation } from './direct-conversation.js';
 import { leaveConversation, removeMember } from './end-membership.js';
 import { listConversations } from './list-conversations.js';
 import { markRead } from './mark-read.js';
-import { assertConversationId, assertMember } from './membership.js';
+import { assertConversationId, assertMember, notAMember } from './membership.js';
 import { renameConversation } from './rename-conversation.js';
 import { setMemberRole } from './set-member-role.js';
 import { viewerMembership } from './viewer-membership.js';
@@ -190,10 +190,13 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _root, args, context) => {
       await setMemberRole(context.services.conversations, context.viewer!.id, args.conversationId, args.userId, args.role);
-      return context.db.conversationMember.findUniqueOrThrow({
+      const member = await context.db.conversationMember.findUnique({
         ...query,
         where: { conversationId_userId: { conversationId: args.conversationId, userId: args.userId } },
       });
+      // They can leave, or be removed, between the change and this read.
+      if (!member) throw new AppError('NOT_FOUND', `User ${args.userId} is no longer a member of this conversation.`, { field: 'userId' });
+      return member;
     },
   }),
   leaveConversation: t.boolean({
@@ -214,10 +217,13 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, context) => {
       await context.services.limits.markRead.take(context.viewer!.id, 'read updates');
       await markRead(context.services.conversations, context.viewer!.id, args.conversationId, args.seq);
-      return context.db.conversationMember.findUniqueOrThrow({
+      const member = await context.db.conversationMember.findUnique({
         ...query,
         where: { conversationId_userId: { conversationId: args.conversationId, userId: context.viewer!.id } },
       });
+      // Removed between the change and this read: as for any call from a non-member.
+      if (!member) throw notAMember();
+      return member;
     },
   }),
 }));
