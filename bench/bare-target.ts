@@ -1,7 +1,8 @@
-// The ceiling as a Target: bare-ws-main.ts in a child process; users are names, rooms are set up over HTTP.
+// The ceiling as a Target: bare-ws-main.ts, built, in a child process; users are names, rooms are set up over HTTP.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildBareServer } from './build.js';
 import { readRssBytes, spawnChildServer } from './child-process.js';
 import { connectBareWs } from './clients.js';
 import type { BenchUser, Target } from './target.js';
@@ -11,7 +12,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export async function startBareTarget(): Promise<Target> {
   const child = await spawnChildServer({
     label: 'bare ws server',
-    entry: path.join(here, 'bare-ws-main.ts'),
+    entry: await buildBareServer(),
     cwd: path.dirname(here),
     env: process.env,
     isReady: (line) => line.ready === true && typeof line.port === 'number',

@@ -1,5 +1,6 @@
-// The chat server as a Target: src/main.ts in a child process (Redis mode when the environment
-// configures Redis), users registered over HTTP, DMs opened by a first send, groups written to the DB.
+// The chat server as a Target: built as `npm start` builds it, then dist/src/main.js in a child
+// process (Redis mode when the environment configures Redis), users registered over HTTP, DMs
+// opened by a first send, groups written to the DB.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import pg from 'pg';
 import { seedHistory } from '../scripts/seed-history.js';
 import { loadConfig } from '../src/config.js';
 import { mapLimit } from './async-utils.js';
+import { buildChatServer } from './build.js';
 import { readRssBytes, spawnChildServer, type ChildServer, type ServerMemory } from './child-process.js';
 import { connectGraphqlWs } from './clients.js';
 import type { BenchDatabase } from './database.js';
@@ -51,6 +53,14 @@ const FIRST_DM = /* GraphQL */ `
   }
 `;
 
+const builds = new Map<string, Promise<string>>();
+/** One build per checkout per bench run, whatever number of servers it starts. */
+const builtEntry = (repoRoot: string) => {
+  let build = builds.get(repoRoot);
+  if (!build) builds.set(repoRoot, (build = buildChatServer(repoRoot)));
+  return build;
+};
+
 export async function startChatTarget({
   repoRoot,
   database,
@@ -59,6 +69,7 @@ export async function startChatTarget({
   instances = 1,
 }: ChatTargetOptions): Promise<Target> {
   const runTag = randomBytes(3).toString('hex');
+  const entry = await builtEntry(repoRoot);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -84,7 +95,7 @@ export async function startChatTarget({
   const launch = () =>
     spawnChildServer({
       label,
-      entry: 'src/main.ts',
+      entry,
       cwd: repoRoot,
       env,
       isReady: (line) => typeof line.msg === 'string' && line.msg.startsWith('chat server ready') && typeof line.url === 'string',

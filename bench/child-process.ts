@@ -1,6 +1,6 @@
 // A server under test as a child process of its own, so its RSS is its own: started with tsx like
 // the app's dev scripts, ready when a line of its stdout says so, stopped with SIGTERM. For RSS
-// readings that mean something: gc-hook.ts collects garbage on demand, and --no-memory-reducer stops
+// readings that mean something: gc-hook.mjs collects garbage on demand, and --no-memory-reducer stops
 // V8 from shrinking an idle heap on its own timer (~8 s after activity), which would otherwise land
 // between two readings. Neither changes how the server runs under load.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,7 +13,7 @@ export type ChildServer = {
   pid: number;
   /** The parsed line that said "ready". */
   ready: Record<string, unknown>;
-  /** Memory after a full GC in the server (see gc-hook.ts). */
+  /** Memory after a full GC in the server (see gc-hook.mjs). */
   memory(): Promise<ServerMemory>;
   /** Lines logged at error level or above (pino level >= 50) before stop() was called, first few kept. */
   errors(): { count: number; first: string[] };
@@ -38,7 +38,11 @@ export type ServerMemory = {
 
 export type SpawnOptions = {
   label: string;
-  /** A module run as `node --expose-gc --no-memory-reducer --import tsx --import gc-hook.ts <entry>` from `cwd`. */
+  /**
+   * A JavaScript module run as `node --expose-gc --no-memory-reducer --import gc-hook.mjs <entry>`
+   * from `cwd`: built code, as `npm start` runs it (tsx compiles with keepNames, which gives every
+   * closure made at run time a property of its own: more memory and CPU than what ships).
+   */
   entry: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -52,12 +56,12 @@ export type SpawnOptions = {
 const KEEP_LINES = 30;
 const RSS_ATTEMPTS = 6;
 const RSS_STILL_BYTES = 128 * 1024;
-const GC_HOOK = fileURLToPath(new URL('./gc-hook.ts', import.meta.url));
+const GC_HOOK = fileURLToPath(new URL('./gc-hook.mjs', import.meta.url));
 
 export function spawnChildServer(options: SpawnOptions): Promise<ChildServer> {
   // BENCH_SERVER_NODE_ARGS: extra node flags for the servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const args = ['--expose-gc', '--no-memory-reducer', ...extra, '--import', 'tsx', '--import', GC_HOOK, options.entry];
+  const args = ['--expose-gc', '--no-memory-reducer', ...extra, '--import', GC_HOOK, options.entry];
   const child = spawn(process.execPath, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let gcDone: ((report: Record<string, unknown>) => void) | undefined;
   // Shutdown has its own noise (embedded PostgreSQL logs FATAL for the connections it closes).
