@@ -1,6 +1,6 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
-import { type OperationResult, type SubscribePayload } from 'graphql-ws';
+import { type Context, type OperationResult, type ServerOptions, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -12,21 +12,14 @@ import { createWorkTracker } from '../infra/work-tracker.js';
 import { bearerToken } from '../modules/auth/tokens.js';
 import type { Services } from './context.js';
 import type { SocketSession } from '../modules/auth/socket-sessions.js';
+import { serveGraphqlWs, type SocketExtra } from './ws-connection.js';
+import { createOperations, type PreparedOperation } from './ws-operations.js';
 import { maskError } from './errors.js';
 import { clientAddress, requestOrigin } from '../http/client-address.js';
 import { createLiveDelivery } from './live/live-delivery.js';
-import { liveSubscribe } from './live/live-subscribe.js';
 import { TickCorkedWebSocket } from './tick-corked-websocket.js';
 
-export type SocketExtra = {
-  socket: WebSocket;
-  request: IncomingMessage;
-  /** The account behind the socket, from connection_init on. */
-  session?: SocketSession;
-  release?: () => void;
-  /** Queries and mutations of this socket whose result is not sent yet, by operation id. */
-  pending?: Map<string, () => void>;
-};
+export type { SocketExtra };
 
 export type WsOptions = {
   httpServer: Server;
@@ -77,121 +70,140 @@ export function attachWebSocketServer(options: WsOptions) {
     return query;
   };
   const maskForYoga = yogaMaskError(yoga);
-  const live = createLiveDelivery({ maskError: maskForYoga, metrics, logger });
   const settle = (extra: SocketExtra, id: string) => {
     extra.pending?.get(id)?.();
     extra.pending?.delete(id);
   };
+  type Ctx = Context<Record<string, unknown> | undefined, SocketExtra>;
 
-  const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
-    {
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
-      onConnect: async (ctx) => {
-        const token =
-          bearerToken(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) ?? tokenFromUrl(ctx.extra.request.url);
-        if (!token) return false;
-        try {
-          const access = services.tokens.verifyAccess(token);
-          if (services.revocations.isRevoked(access)) return false;
-          const userId = access.userId;
-          if (!services.router.isLive()) {
-            throw new AppError('UNAVAILABLE', 'Live delivery is unavailable right now (the message bus cannot be reached).');
-          }
-          const { socket, request } = ctx.extra;
-          const session: SocketSession = {
-            viewer: { id: userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt },
-            close: (code, reason) => socket.close(code, reason),
-            bufferedAmount: () => socket.bufferedAmount,
-            clientAddress: clientAddress(request, services.config.trustProxy),
-            origin: requestOrigin(request, services.config),
-          };
-          // What the socket needed of its upgrade request is read: let it go (headers, a parser...),
-          // rather than keep it for the socket's whole life.
-          (ctx.extra as { request?: IncomingMessage }).request = undefined;
-          ctx.extra.session = session;
-          const untrack = services.sockets.add(session);
-          const releaseFeed = services.feeds.acquire(userId);
-          void services.presence.socketOpened(userId);
-          ctx.extra.release = () => {
-            untrack();
-            releaseFeed();
-            void services.presence.socketClosed(userId);
-          };
-          return true;
-        } catch (error) {
-          if (error instanceof AppError && error.code === 'UNAUTHENTICATED') return false;
-          log.error({ err: error }, 'connection_init failed');
-          // 1013 (try again later), not 4500: graphql-ws clients give up on 4500 but retry on this.
-          ctx.extra.socket.close(TRY_AGAIN_LATER, 'Live delivery is unavailable; reconnect shortly.');
-          return false;
-        }
-      },
-      onSubscribe: async (ctx, id, payload: SubscribePayload) => {
-        if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
-          return [
-            new GraphQLError(`At most ${maxSubscriptionsPerSocket} operations at once per socket.`, {
-              extensions: { code: 'RATE_LIMITED' },
-            }),
-          ];
-        }
-        // graphql-ws keeps the subscribe message for as long as the operation runs: every socket
-        // subscribing with the same document then shares one copy of its text.
-        (payload as { query: string }).query = internedQuery(payload.query);
-        // Only what the context needs: whatever is in here stays reachable from the operation's
-        // context as long as it runs, which for a subscription is as long as the socket lives.
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ session: ctx.extra.session });
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
-        }
-        // Validation is a function of the schema and the document alone (every rule here is fixed
-        // when the server starts), and yoga's parse cache hands back the same document for the same
-        // text: a document once found valid needs no second pass, which cost a send ~8 µs.
-        if (!validDocuments.has(document)) {
-          const errors = validate(schema, document);
-          if (errors.length > 0) return errors;
-          validDocuments.add(document);
-        }
-        const isSubscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
-        if (!isSubscription) {
-          // Counted until its result is on the wire, so a shutdown closes the socket only after.
-          (ctx.extra.pending ??= new Map()).set(id, operations.enter());
-        }
-        const args: ExecutionArgs = {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: {
-            execute,
-            subscribe: fastPath && isSubscription ? liveSubscribe(live, subscribe, maskForYoga, ctx.extra.socket, id) : subscribe,
-          } satisfies EnvelopedRoot,
-        };
-        return args;
-      },
-      onComplete: (ctx, id) => settle(ctx.extra, id),
-      // Errors raised by a subscription's event stream reach here without passing yoga's masking.
-      onError: (ctx, id, _payload, errors) =>
-        errors.map((error) => {
-          settle(ctx.extra, id);
-          const masked = maskError(error, 'Unexpected error.') as GraphQLError;
-          if (masked.extensions.code === 'INTERNAL_SERVER_ERROR')
-            log.error({ err: error.originalError ?? error, operationId: id }, 'unexpected error in a subscription');
-          return masked;
+  /** Parses, validates and builds the context of a `subscribe` message: errors to send, or the operation. */
+  const prepare = async (ctx: Ctx, id: string, payload: SubscribePayload): Promise<readonly GraphQLError[] | PreparedOperation> => {
+    if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
+      return [
+        new GraphQLError(`At most ${maxSubscriptionsPerSocket} operations at once per socket.`, {
+          extensions: { code: 'RATE_LIMITED' },
         }),
-      onClose: (ctx) => {
-        ctx.extra.release?.();
-        for (const leave of ctx.extra.pending?.values() ?? []) leave();
-      },
+      ];
+    }
+    // graphql-ws keeps the subscribe message for as long as the operation runs: every socket
+    // subscribing with the same document then shares one copy of its text.
+    (payload as { query: string }).query = internedQuery(payload.query);
+    // Only what the context needs: whatever is in here stays reachable from the operation's
+    // context as long as it runs, which for a subscription is as long as the socket lives.
+    const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ session: ctx.extra.session });
+    let document;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+    }
+    // Validation is a function of the schema and the document alone (every rule here is fixed
+    // when the server starts), and yoga's parse cache hands back the same document for the same
+    // text: a document once found valid needs no second pass, which cost a send ~8 µs.
+    if (!validDocuments.has(document)) {
+      const errors = validate(schema, document);
+      if (errors.length > 0) return errors;
+      validDocuments.add(document);
+    }
+    if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
+      // Counted until its result is on the wire, so a shutdown closes the socket only after.
+      (ctx.extra.pending ??= new Map()).set(id, operations.enter());
+    }
+    const args: ExecutionArgs = {
+      schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables,
+      contextValue: await contextFactory(),
+    };
+    return { args, execute, subscribe };
+  };
+  const onComplete = (ctx: Ctx, id: string) => settle(ctx.extra, id);
+  // Errors raised by a subscription's event stream reach here without passing yoga's masking.
+  const onError = (ctx: Ctx, id: string, errors: readonly GraphQLError[]) =>
+    errors.map((error) => {
+      settle(ctx.extra, id);
+      const masked = maskError(error, 'Unexpected error.') as GraphQLError;
+      if (masked.extensions.code === 'INTERNAL_SERVER_ERROR')
+        log.error({ err: error.originalError ?? error, operationId: id }, 'unexpected error in a subscription');
+      return masked;
+    });
+
+  const hooks: ServerOptions<Record<string, unknown> | undefined, SocketExtra> = {
+    onConnect: async (ctx) => {
+      const token =
+        bearerToken(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) ?? tokenFromUrl(ctx.extra.request?.url);
+      if (!token) return false;
+      try {
+        const access = services.tokens.verifyAccess(token);
+        if (services.revocations.isRevoked(access)) return false;
+        const userId = access.userId;
+        if (!services.router.isLive()) {
+          throw new AppError('UNAVAILABLE', 'Live delivery is unavailable right now (the message bus cannot be reached).');
+        }
+        const { socket, request } = ctx.extra;
+        const session: SocketSession = {
+          viewer: { id: userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt },
+          close: (code, reason) => socket.close(code, reason),
+          bufferedAmount: () => socket.bufferedAmount,
+          clientAddress: clientAddress(request!, services.config.trustProxy),
+          origin: requestOrigin(request!, services.config),
+        };
+        // What the socket needed of its upgrade request is read: let it go (headers, a parser...),
+        // rather than keep it for the socket's whole life.
+        ctx.extra.request = undefined;
+        ctx.extra.session = session;
+        ctx.extra.ctx = ctx as Context<Record<string, unknown> | undefined, unknown>;
+        const untrack = services.sockets.add(session);
+        const releaseFeed = services.feeds.acquire(userId);
+        void services.presence.socketOpened(userId);
+        ctx.extra.release = () => {
+          untrack();
+          releaseFeed();
+          void services.presence.socketClosed(userId);
+        };
+        return true;
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'UNAUTHENTICATED') return false;
+        log.error({ err: error }, 'connection_init failed');
+        // 1013 (try again later), not 4500: graphql-ws clients give up on 4500 but retry on this.
+        ctx.extra.socket.close(TRY_AGAIN_LATER, 'Live delivery is unavailable; reconnect shortly.');
+        return false;
+      }
     },
-    wss,
-    // No keep-alive timer per socket: one sweep below pings them all.
-    0,
-  );
+    onComplete,
+    onError: (ctx, id, _payload, errors) => onError(ctx, id, errors),
+    onClose: (ctx) => {
+      ctx.extra.release?.();
+      for (const leave of ctx.extra.pending?.values() ?? []) leave();
+    },
+  };
+
+  let server: { dispose(): void | Promise<void> };
+  if (fastPath) {
+    // Operations run here (see createOperations); subscription events through the live engine.
+    const live = createLiveDelivery({ maskError: maskForYoga, metrics, logger, onReleased: (sub) => ops.released(sub) });
+    const ops = createOperations(live, { prepare, onError, onComplete, maskError: maskForYoga });
+    server = serveGraphqlWs(wss, hooks, (conn, message) => ops.subscribe(conn, message), log);
+  } else {
+    // graphql-ws's own binding and per-operation execution (WS_FAST_PATH=false), to compare against.
+    server = useServer<Record<string, unknown> | undefined, SocketExtra>(
+      {
+        ...hooks,
+        execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+        subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+        onSubscribe: async (ctx, id, payload: SubscribePayload) => {
+          const prepared = await prepare(ctx, id, payload);
+          if (Array.isArray(prepared)) return prepared as GraphQLError[];
+          const { args, execute, subscribe } = prepared as PreparedOperation;
+          return { ...args, rootValue: { execute, subscribe } satisfies EnvelopedRoot };
+        },
+      },
+      wss,
+      // No keep-alive timer per socket: one sweep below pings them all.
+      0,
+    );
+  }
 
   // The ws README's "detect broken connections": a socket that has not answered the last ping by
   // the next sweep is gone. One timer for all sockets, instead of an interval and a listener each.

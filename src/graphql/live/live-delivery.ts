@@ -19,11 +19,18 @@ export type LiveDeliveryOptions = {
    * wait in their subscription's bounded queue meanwhile, as they would for graphql-ws.
    */
   highWaterMarkBytes?: number;
+  /**
+   * The engine hands a subscription back: its source failed or ended and every value before that
+   * was written. Its stream's next read says how.
+   */
+  onReleased: (subscription: LiveSubscription) => void;
 };
 
 export type LiveSubscriptionInput = {
   socket: WebSocket;
   id: string;
+  /** Whatever the caller needs again when the subscription is handed back (its connection). */
+  owner: unknown;
   source: DirectConsumption<unknown>;
   schema: GraphQLSchema;
   document: DocumentNode;
@@ -32,26 +39,79 @@ export type LiveSubscriptionInput = {
   contextValue: object;
 };
 
-export type LiveSubscription = {
-  /**
-   * Resolves when the engine hands the subscription back: its source failed or ended and every
-   * value before that was written. Its iterator then says how (graphql-ws sends the error).
-   */
-  released: Promise<void>;
-  /** Stops writing (the client completed it, or the socket closed). */
-  remove(): void;
-};
-
-type Subscription = LiveSubscriptionInput & {
-  prefix: Buffer;
-  key: string;
-  lane: Lane;
+/**
+ * One live subscription: a small record, with no context chain, iterator wrapper or closure of
+ * its own (a socket's memory is mostly its subscriptions). It is also what graphql-ws keeps for
+ * the operation id: graphql-ws calls `return()` when the client completes it or the socket closes.
+ */
+export class LiveSubscription {
+  readonly prefix: Buffer;
+  readonly key: string;
   /** Waiting for an asynchronous execution: later values wait behind it, in order. */
-  busy: boolean;
-  scheduled: boolean;
-  removed: boolean;
-  release: () => void;
-};
+  busy = false;
+  scheduled = false;
+  removed = false;
+  readonly socket: WebSocket;
+  readonly id: string;
+  readonly owner: unknown;
+  readonly source: DirectConsumption<unknown>;
+  readonly schema: GraphQLSchema;
+  readonly document: DocumentNode;
+  readonly operationName: string | null | undefined;
+  readonly variableValues: Record<string, unknown> | null | undefined;
+  readonly contextValue: object;
+
+  constructor(
+    input: LiveSubscriptionInput,
+    readonly lane: Lane,
+    private readonly engine: Engine,
+  ) {
+    this.socket = input.socket;
+    this.id = input.id;
+    this.owner = input.owner;
+    this.source = input.source;
+    this.schema = input.schema;
+    this.document = input.document;
+    this.operationName = input.operationName;
+    this.variableValues = input.variableValues;
+    this.contextValue = input.contextValue;
+    this.prefix = nextFramePrefix(input.id);
+    this.key = cohortKey(input.document, input.operationName, input.variableValues);
+  }
+
+  /** The source stream itself: once handed back, its next read says how it ended. */
+  get stream(): AsyncIterator<unknown> {
+    return this.source as unknown as AsyncIterator<unknown>;
+  }
+
+  /** Stops writing and ends the source (the client completed it, or the socket closed). */
+  async return(): Promise<IteratorResult<never>> {
+    this.removed = true;
+    this.source.detach();
+    this.lane.waiting.delete(this);
+    await this.stream.return?.();
+    return { value: undefined, done: true };
+  }
+
+  throw(): Promise<IteratorResult<never>> {
+    return this.return();
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  /** Called by the engine only: the source is finished and everything before its end is written. */
+  release(): void {
+    if (this.removed) return;
+    this.removed = true;
+    this.source.detach();
+    this.engine.onReleased(this);
+  }
+}
+
+type Engine = { onReleased(subscription: LiveSubscription): void };
+type Subscription = LiveSubscription;
 
 /** One per socket: whether it can take more now. */
 type Lane = { blocked: boolean; waiting: Set<Subscription> };
@@ -74,6 +134,7 @@ const SEND_TEXT = { binary: false } as const;
  */
 export function createLiveDelivery(options: LiveDeliveryOptions) {
   const { maskError, metrics, logger, highWaterMarkBytes = 64 * 1024 } = options;
+  const engine: Engine = { onReleased: options.onReleased };
   const log = logger.child({ component: 'live-delivery' });
   const lanes = new WeakMap<WebSocket, Lane>();
   let scheduled: Subscription[] = [];
@@ -200,33 +261,10 @@ export function createLiveDelivery(options: LiveDeliveryOptions) {
   return {
     /** Takes over writing a subscription's events; see LiveSubscription. */
     add(input: LiveSubscriptionInput): LiveSubscription {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const sub: Subscription = {
-        ...input,
-        prefix: nextFramePrefix(input.id),
-        key: cohortKey(input.document, input.operationName, input.variableValues),
-        lane: laneOf(input.socket),
-        busy: false,
-        scheduled: false,
-        removed: false,
-        release: () => {
-          if (sub.removed) return;
-          sub.removed = true;
-          input.source.detach();
-          release();
-        },
-      };
+      const sub = new LiveSubscription(input, laneOf(input.socket), engine);
       input.source.attach(() => schedule(sub));
       schedule(sub); // values pushed while it was being subscribed
-      return {
-        released,
-        remove() {
-          sub.removed = true;
-          input.source.detach();
-          sub.lane.waiting.delete(sub);
-        },
-      };
+      return sub;
     },
   };
 }

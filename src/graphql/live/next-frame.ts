@@ -12,7 +12,16 @@ export function nextFramePrefix(id: string): Buffer {
 }
 
 export function nextFramePayload(result: ExecutionResult): Buffer {
+  return Buffer.from(`${nextPayloadJson(result)}}`);
+}
+
+/** The whole `next` message for one operation (a query's or mutation's answer). */
+export function nextMessage(id: string, result: ExecutionResult): string {
+  return `{"id":${JSON.stringify(id)},"type":"next","payload":${nextPayloadJson(result)}}`;
+}
+
+function nextPayloadJson(result: ExecutionResult): string {
   const { errors, ...withoutErrors } = result;
   const payload = errors ? { ...withoutErrors, errors: errors.map((error: GraphQLError) => error.toJSON()) } : withoutErrors;
-  return Buffer.from(`${JSON.stringify(payload)}}`);
+  return JSON.stringify(payload);
 }

@@ -18,6 +18,7 @@ type Entry = { id: string; query: string; variables?: (ids: Ids) => Record<strin
 type Ids = { group: string; direct: string; dave: string };
 
 const MESSAGE_END = 'the end';
+const NO_SUCH_ID = '0190a0a0-0000-7000-8000-000000000000';
 
 /** Documents as clients write them, odd ones included. Each is subscribed by every user on both instances. */
 const CORPUS: Entry[] = [
@@ -87,6 +88,16 @@ const CORPUS: Entry[] = [
     id: 'presence',
     query: 'subscription ($u: [ID!]) { presence(userIds: $u) { online lastSeenAt user { id username } } }',
     variables: (ids) => ({ u: [ids.dave] }),
+  },
+  // Queries and mutations over the socket: answered at once (next, complete) or refused (error).
+  { id: 'query-me', query: 'query Me { me { __typename id username email } }' },
+  { id: 'query-not-found', query: `{ conversation(id: "${NO_SUCH_ID}") { id title } }` },
+  { id: 'query-invalid', query: '{ me { nope } }' },
+  { id: 'query-which-one', query: 'query A { me { id } } query B { me { username } }' },
+  {
+    id: 'mutation-error',
+    query: 'mutation MarkRead($c: ID!) { markRead(conversationId: $c, seq: 1) { lastReadSeq } }',
+    variables: () => ({ c: NO_SUCH_ID }),
   },
 ];
 
@@ -214,6 +225,10 @@ describeRedis('the live delivery engine against graphql-ws’s own execution', (
     expect(framesOf('invalid', 'fast', alice)[0]?.text).toContain('"type":"error"');
     expect(framesOf('typing', 'fast', alice).length).toBe(2);
     expect(framesOf('one-conversation', 'fast', carol).at(-1)?.text).toContain('"code":"FORBIDDEN"');
+    expect(framesOf('query-me', 'fast', alice).map((f) => JSON.parse(f.text).type)).toEqual(['next', 'complete']);
+    expect(framesOf('query-not-found', 'fast', alice)[0]?.text).toContain('"code":"NOT_FOUND"');
+    expect(framesOf('query-which-one', 'fast', alice)[0]?.text).toContain('Unable to identify operation');
+    expect(framesOf('mutation-error', 'fast', alice)[0]?.text).toContain('"path":["markRead"]');
     // And it went through the engine on one instance only, sharing executions among subscribers.
     const [frames, executions] = [await counted(fast, 'liveFrames'), await counted(fast, 'liveExecutions')];
     expect(frames).toBeGreaterThan(100);

@@ -1,0 +1,141 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  CloseCode,
+  handleProtocols,
+  makeServer,
+  MessageType,
+  parseMessage,
+  type Context,
+  type Message,
+  type ServerOptions,
+  type SubscribeMessage,
+} from 'graphql-ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../infra/logger.js';
+import type { SocketSession } from '../modules/auth/socket-sessions.js';
+
+/** What a socket carries besides graphql-ws's own state (graphql-ws's `extra`). */
+export type SocketExtra = {
+  socket: WebSocket;
+  /** The upgrade request, until connection_init has read what it needs of it. */
+  request: IncomingMessage | undefined;
+  /** The account behind the socket, from connection_init on. */
+  session?: SocketSession;
+  release?: () => void;
+  /** Queries and mutations of this socket whose result is not sent yet, by operation id. */
+  pending?: Map<string, () => void>;
+  /** graphql-ws's context, once connection_init has arrived (set by onConnect). */
+  ctx?: Context<Record<string, unknown> | undefined, unknown>;
+};
+
+type Deliver = (data: string) => Promise<void>;
+type Subscribe = (conn: GraphqlWsConnection, message: SubscribeMessage) => Promise<void>;
+
+const SENT = Promise.resolve();
+
+/**
+ * One socket, as graphql-ws's server sees it (its `WebSocket`) and as its `extra`: one object
+ * instead of an adapter, an extra and their closures. Sends do not wait for the write: ws keeps
+ * the order, and a query's `next` and `complete` then leave in one write.
+ */
+export class GraphqlWsConnection implements SocketExtra {
+  session?: SocketSession;
+  release?: () => void;
+  pending?: Map<string, () => void>;
+  ctx?: Context<Record<string, unknown> | undefined, unknown>;
+  #deliver: Deliver | undefined;
+
+  constructor(
+    readonly socket: WebSocket,
+    public request: IncomingMessage | undefined,
+    private readonly binding: Binding,
+  ) {}
+
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  send(text: string): Promise<void> {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
+    return SENT;
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  /** graphql-ws's message handler for this socket (called once, when it is opened). */
+  onMessage(deliver: Deliver): void {
+    this.#deliver = deliver;
+  }
+
+  /** A message from the client: `subscribe` once acknowledged goes to the operations, the rest to graphql-ws. */
+  received(text: string): void {
+    if (!this.ctx?.acknowledged) return this.#guard(this.#deliver!(text));
+    let message: Message;
+    try {
+      message = parseMessage(text);
+    } catch {
+      return this.#guard(this.#deliver!(text)); // graphql-ws closes with 4400
+    }
+    if (message.type === MessageType.Subscribe) return this.#guard(this.binding.subscribe(this, message));
+    // Already parsed: graphql-ws's parser takes a message as readily as its text.
+    this.#guard(this.#deliver!(message as unknown as string));
+  }
+
+  /** As graphql-ws's ws binding does: a failure handling a message closes the socket with 1011. */
+  #guard(handled: Promise<void>): void {
+    handled.catch((error: unknown) => {
+      this.binding.log.error({ err: error }, 'internal error while handling a graphql-ws message');
+      const reason = this.binding.isProd
+        ? 'Internal server error'
+        : limitCloseReason(error instanceof Error ? error.message : String(error));
+      this.socket.close(CloseCode.InternalServerError, reason);
+    });
+  }
+}
+
+type Binding = { subscribe: Subscribe; log: Logger; isProd: boolean };
+
+/**
+ * graphql-ws's server on a ws server, as graphql-ws's own `useServer` binds it (protocol check,
+ * close codes, errors), but with one object per socket and `subscribe` messages handled by
+ * `subscribe` (see createOperations). No keep-alive: the caller runs one sweep for all sockets.
+ */
+export function serveGraphqlWs(
+  wss: WebSocketServer,
+  options: ServerOptions<Record<string, unknown> | undefined, SocketExtra>,
+  subscribe: Subscribe,
+  log: Logger,
+) {
+  const isProd = process.env.NODE_ENV === 'production';
+  const binding: Binding = { subscribe, log, isProd };
+  const server = makeServer(options);
+  wss.options.handleProtocols = handleProtocols;
+  wss.once('error', (error) => {
+    log.error({ err: error }, 'the WebSocket server failed');
+    for (const client of wss.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
+  });
+  wss.on('connection', (socket, request) => {
+    const conn = new GraphqlWsConnection(socket, request, binding);
+    socket.once('error', (error) => {
+      log.warn({ err: error }, 'a WebSocket failed');
+      socket.close(CloseCode.InternalServerError, isProd ? 'Internal server error' : limitCloseReason(error.message));
+    });
+    const closed = server.opened(conn, conn);
+    socket.on('message', (data) => conn.received(String(data as Buffer)));
+    socket.once('close', (code, reason) => void closed(code, String(reason)));
+  });
+  return {
+    async dispose() {
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+/** A close reason is at most 123 bytes (graphql-ws's own rule). */
+function limitCloseReason(reason: string, whenTooLong = 'Internal server error'): string {
+  return Buffer.byteLength(reason) < 124 ? reason : whenTooLong;
+}
