@@ -21,6 +21,8 @@ const uncorkAll = () => {
  * uncorks every socket corked in it, rather than one per socket.
  */
 export class TickCorkedWebSocket extends WebSocket {
+  /** Whoever serves this socket (its graphql-ws connection): listeners shared by every socket find it here. */
+  owner: unknown = undefined;
   #raw: Socket | undefined;
 
   override send(data: unknown, options?: unknown, cb?: unknown): void {

@@ -10,7 +10,8 @@ import {
   type ServerOptions,
   type SubscribeMessage,
 } from 'graphql-ws';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import type { TickCorkedWebSocket } from './tick-corked-websocket.js';
 import type { Logger } from '../infra/logger.js';
 import type { SocketSession } from '../modules/auth/socket-sessions.js';
 
@@ -43,12 +44,14 @@ export class GraphqlWsConnection implements SocketExtra {
   release?: () => void;
   pending?: Map<string, () => void>;
   ctx?: Context<Record<string, unknown> | undefined, unknown>;
+  /** graphql-ws's end of the socket: call it when the socket has closed. */
+  closed?: (code: number, reason: string) => Promise<void>;
   #deliver: Deliver | undefined;
 
   constructor(
     readonly socket: WebSocket,
     public request: IncomingMessage | undefined,
-    private readonly binding: Binding,
+    readonly binding: Binding,
   ) {}
 
   get protocol(): string {
@@ -108,23 +111,22 @@ export function serveGraphqlWs(
   subscribe: Subscribe,
   log: Logger,
 ) {
-  const isProd = process.env.NODE_ENV === 'production';
-  const binding: Binding = { subscribe, log, isProd };
+  const binding: Binding = { subscribe, log, isProd: process.env.NODE_ENV === 'production' };
   const server = makeServer(options);
   wss.options.handleProtocols = handleProtocols;
   wss.once('error', (error) => {
     log.error({ err: error }, 'the WebSocket server failed');
     for (const client of wss.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
   });
-  wss.on('connection', (socket, request) => {
+  wss.on('connection', (socket: TickCorkedWebSocket, request) => {
     const conn = new GraphqlWsConnection(socket, request, binding);
-    socket.once('error', (error) => {
-      log.warn({ err: error }, 'a WebSocket failed');
-      socket.close(CloseCode.InternalServerError, isProd ? 'Internal server error' : limitCloseReason(error.message));
-    });
-    const closed = server.opened(conn, conn);
-    socket.on('message', (data) => conn.received(String(data as Buffer)));
-    socket.once('close', (code, reason) => void closed(code, String(reason)));
+    socket.owner = conn;
+    // Listeners shared by all sockets (`this` is the socket), and `on` rather than `once`: a
+    // socket holds no closures or once-wrappers for them.
+    socket.on('error', onSocketError);
+    conn.closed = server.opened(conn, conn);
+    socket.on('message', onSocketMessage);
+    socket.on('close', onSocketClose);
   });
   return {
     async dispose() {
@@ -133,6 +135,22 @@ export function serveGraphqlWs(
       await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+const connectionOf = (socket: WebSocket) => (socket as TickCorkedWebSocket).owner as GraphqlWsConnection;
+
+function onSocketMessage(this: WebSocket, data: RawData) {
+  connectionOf(this).received(String(data as Buffer));
+}
+
+function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
+  void connectionOf(this).closed?.(code, String(reason));
+}
+
+function onSocketError(this: WebSocket, error: Error) {
+  const { binding } = connectionOf(this);
+  binding.log.warn({ err: error }, 'a WebSocket failed');
+  this.close(CloseCode.InternalServerError, binding.isProd ? 'Internal server error' : limitCloseReason(error.message));
 }
 
 /** A close reason is at most 123 bytes (graphql-ws's own rule). */

@@ -142,16 +142,16 @@ export function attachWebSocketServer(options: WsOptions) {
           throw new AppError('UNAVAILABLE', 'Live delivery is unavailable right now (the message bus cannot be reached).');
         }
         const { socket, request } = ctx.extra;
-        const session: SocketSession = {
-          viewer: { id: userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt },
-          close: (code, reason) => socket.close(code, reason),
-          bufferedAmount: () => socket.bufferedAmount,
-          clientAddress: clientAddress(request!, services.config.trustProxy),
-          origin: requestOrigin(request!, services.config),
-        };
-        // What the socket needed of its upgrade request is read: let it go (headers, a parser...),
-        // rather than keep it for the socket's whole life.
+        const session = new WsSession(
+          socket,
+          { id: userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt },
+          clientAddress(request!, services.config.trustProxy),
+          requestOrigin(request!, services.config),
+        );
+        // What the socket needed of its upgrade request and its connection_init (the token) is
+        // read: let them go (headers, a parser...), rather than keep them for the socket's life.
         ctx.extra.request = undefined;
+        (ctx as { connectionParams?: unknown }).connectionParams = undefined;
         ctx.extra.session = session;
         ctx.extra.ctx = ctx as Context<Record<string, unknown> | undefined, unknown>;
         const untrack = services.sockets.add(session);
@@ -174,6 +174,7 @@ export function attachWebSocketServer(options: WsOptions) {
     onComplete,
     onError: (ctx, id, _payload, errors) => onError(ctx, id, errors),
     onClose: (ctx) => {
+      metrics.openSockets.dec();
       ctx.extra.release?.();
       for (const leave of ctx.extra.pending?.values() ?? []) leave();
     },
@@ -220,11 +221,13 @@ export function attachWebSocketServer(options: WsOptions) {
   }, keepAliveMs);
   keepAlive.unref();
 
+  function onPong(this: WebSocket) {
+    answered.add(this);
+  }
   wss.on('connection', (socket) => {
-    metrics.openSockets.inc();
+    metrics.openSockets.inc(); // down again in onClose
     answered.add(socket);
-    socket.on('pong', () => answered.add(socket));
-    socket.once('close', () => metrics.openSockets.dec());
+    socket.on('pong', onPong);
   });
 
   return {
@@ -245,6 +248,24 @@ export function attachWebSocketServer(options: WsOptions) {
 const GOING_AWAY = 1001;
 /** WebSocket close code 1013: a temporary condition; the client should reconnect. */
 const TRY_AGAIN_LATER = 1013;
+
+/** A socket as the account sees it; a class, so that a socket holds no closures for it. */
+class WsSession implements SocketSession {
+  constructor(
+    private readonly socket: WebSocket,
+    readonly viewer: SocketSession['viewer'],
+    readonly clientAddress: string,
+    readonly origin: string,
+  ) {}
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+}
 
 type EnvelopedRoot = { execute: (args: ExecutionArgs) => OperationResult; subscribe: (args: ExecutionArgs) => OperationResult };
 

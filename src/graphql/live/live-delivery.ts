@@ -88,7 +88,7 @@ export class LiveSubscription {
   async return(): Promise<IteratorResult<never>> {
     this.removed = true;
     this.source.detach();
-    this.lane.waiting.delete(this);
+    this.lane.waiting?.delete(this);
     await this.stream.return?.();
     return { value: undefined, done: true };
   }
@@ -114,7 +114,7 @@ type Engine = { onReleased(subscription: LiveSubscription): void };
 type Subscription = LiveSubscription;
 
 /** One per socket: whether it can take more now. */
-type Lane = { blocked: boolean; waiting: Set<Subscription> };
+type Lane = { blocked: boolean; waiting: Set<Subscription> | undefined };
 
 type Encoded = { bytes: Buffer; perOperation: boolean };
 type MaybePromise<T> = T | Promise<T>;
@@ -141,7 +141,7 @@ export function createLiveDelivery(options: LiveDeliveryOptions) {
 
   const laneOf = (socket: WebSocket): Lane => {
     let lane = lanes.get(socket);
-    if (!lane) lanes.set(socket, (lane = { blocked: false, waiting: new Set() }));
+    if (!lane) lanes.set(socket, (lane = { blocked: false, waiting: undefined }));
     return lane;
   };
 
@@ -170,7 +170,7 @@ export function createLiveDelivery(options: LiveDeliveryOptions) {
         return;
       }
       if (lane.blocked) {
-        lane.waiting.add(sub);
+        (lane.waiting ??= new Set()).add(sub);
         return;
       }
       let encoded: MaybePromise<Buffer>;
@@ -211,8 +211,9 @@ export function createLiveDelivery(options: LiveDeliveryOptions) {
 
   const unblock = (lane: Lane) => {
     lane.blocked = false;
-    for (const waiting of lane.waiting) schedule(waiting);
-    lane.waiting.clear();
+    const waiting = lane.waiting;
+    lane.waiting = undefined;
+    for (const sub of waiting ?? []) schedule(sub);
   };
 
   /** The executor threw (a bug, not a resolver error): the subscription ends with an error, as it would have. */

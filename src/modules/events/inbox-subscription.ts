@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { AppError, isAppError } from '../../errors.js';
 import type { Logger } from '../../infra/logger.js';
 import type { Metrics } from '../../infra/metrics.js';
+import { fellBehind } from '../realtime/fell-behind.js';
 import { createPushIterator } from '../realtime/push-iterator.js';
 import type { UserFeeds } from '../realtime/user-feeds.js';
 import type { CommittedEvent } from './committed-events.js';
@@ -20,13 +21,7 @@ export type InboxDeps = {
 
 const REPLAY_PAGE = 500;
 
-const fellBehind = (metrics: Metrics) => () => {
-  metrics.subscriptionsFellBehind.inc();
-  return new AppError(
-    'UNAVAILABLE',
-    'This subscription fell too far behind and was stopped. Subscribe again with the cursor of the last event you received.',
-  );
-};
+const FELL_BEHIND = 'Subscribe again with the cursor of the last event you received.';
 
 /**
  * The user's events after position `after` (replayed from PostgreSQL, however old), then live; or,
@@ -38,11 +33,9 @@ const fellBehind = (metrics: Metrics) => () => {
  */
 export function subscribeToInbox(deps: InboxDeps, userId: string, after: number | null): AsyncIterableIterator<CommittedEvent> {
   const maxQueue = deps.maxQueue ?? 1000;
-  let stopListening = () => {};
   const queue = createPushIterator<CommittedEvent>({
     maxQueue: Math.max(maxQueue, REPLAY_PAGE),
-    overflowError: fellBehind(deps.metrics),
-    onEnd: () => stopListening(),
+    overflowError: fellBehind(deps.metrics, FELL_BEHIND),
   });
   let last = after ?? deps.router.delivered;
   let buffered: CommittedEvent[] | null = after === null ? null : [];
@@ -52,12 +45,14 @@ export function subscribeToInbox(deps: InboxDeps, userId: string, after: number 
     last = event.pos;
     if (queue.push(event) && event.kind === 'message') deps.metrics.messagesDelivered.inc();
   };
-  stopListening = deps.feeds.listen(userId, (event) => {
-    if (!isCommitted(event)) return; // typing and presence have subscriptions of their own
-    if (!buffered) return deliver(event);
-    buffered.push(event);
-    if (buffered.length > maxQueue) queue.fail(fellBehind(deps.metrics)());
-  });
+  queue.whenEnded(
+    deps.feeds.listen(userId, (event) => {
+      if (!isCommitted(event)) return; // typing and presence have subscriptions of their own
+      if (!buffered) return deliver(event);
+      buffered.push(event);
+      if (buffered.length > maxQueue) queue.fail(fellBehind(deps.metrics, FELL_BEHIND)());
+    }),
+  );
 
   if (after !== null) {
     void (async () => {

@@ -1,9 +1,12 @@
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../infra/metrics.js';
 import type { LiveEvent } from '../events/live-event.js';
+import { fellBehind } from '../realtime/fell-behind.js';
 import { createPushIterator } from '../realtime/push-iterator.js';
 import type { UserFeeds } from '../realtime/user-feeds.js';
 import type { CommittedMessage } from './message-event.js';
+
+const FELL_BEHIND = 'Subscribe again, then fetch the messages after the last seq you have.';
 
 /**
  * Messages for `userId` (of one conversation, or all) stored from now on, as they reach this
@@ -16,25 +19,16 @@ export function subscribeToMessages(
   userId: string,
   conversationId: string | null,
 ): AsyncIterableIterator<CommittedMessage> {
-  let stopListening = () => {};
-  const queue = createPushIterator<CommittedMessage>({
-    maxQueue,
-    overflowError: () => {
-      metrics.subscriptionsFellBehind.inc();
-      return new AppError(
-        'UNAVAILABLE',
-        'This subscription fell too far behind and was stopped. Subscribe again, then fetch the messages after the last seq you have.',
-      );
-    },
-    onEnd: () => stopListening(),
-  });
-  stopListening = feeds.listen(userId, (event) => {
-    if (event.kind === 'typing' || (conversationId !== null && event.conversationId !== conversationId)) return;
-    if (event.kind === 'message') {
-      if (queue.push(event.message)) metrics.messagesDelivered.inc();
-    } else if (conversationId !== null && event.kind === 'conversation' && event.removed.includes(userId)) {
-      queue.fail(new AppError('FORBIDDEN', 'You are no longer a member of this conversation.'));
-    }
-  });
+  const queue = createPushIterator<CommittedMessage>({ maxQueue, overflowError: fellBehind(metrics, FELL_BEHIND) });
+  queue.whenEnded(
+    feeds.listen(userId, (event) => {
+      if (event.kind === 'typing' || (conversationId !== null && event.conversationId !== conversationId)) return;
+      if (event.kind === 'message') {
+        if (queue.push(event.message)) metrics.messagesDelivered.inc();
+      } else if (conversationId !== null && event.kind === 'conversation' && event.removed.includes(userId)) {
+        queue.fail(new AppError('FORBIDDEN', 'You are no longer a member of this conversation.'));
+      }
+    }),
+  );
   return queue;
 }

@@ -18,7 +18,8 @@ export type PushIteratorOptions = {
   /** Past maxQueue: fail the iterator (events that must not be lost), or drop the oldest (ephemeral ones). */
   overflow?: 'fail' | 'drop-oldest';
   overflowError: () => Error;
-  onEnd: () => void;
+  /** Called once when the iterator ends (see also whenEnded). */
+  onEnd?: () => void;
 };
 
 /** The DirectConsumption of a stream made by createPushIterator; undefined for any other stream. */
@@ -49,10 +50,20 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
   #failure: Error | undefined;
   #ended = false;
   #notify: (() => void) | undefined;
+  #onEnd: (() => void) | undefined;
   readonly #options: PushIteratorOptions;
 
   constructor(options: PushIteratorOptions) {
     this.#options = options;
+    this.#onEnd = options.onEnd;
+  }
+
+  /**
+   * `stop` is called once when the iterator ends: typically what `listen` returned, so that a
+   * subscription holds no closure of its own to unhook its listener.
+   */
+  whenEnded(stop: () => void): void {
+    this.#onEnd = stop;
   }
 
   /** The iterator to hand to GraphQL (this object). */
@@ -157,7 +168,9 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
     this.#ended = true;
     this.#queue.length = 0;
     if (this.#drained) this.#wakeDrained();
-    this.#options.onEnd();
+    const onEnd = this.#onEnd;
+    this.#onEnd = undefined;
+    onEnd?.();
   }
 
   #takeFailure(): Error {
