@@ -62,12 +62,12 @@ export class TickCorkedWebSocket extends WebSocket {
 }
 
 /**
- * One unmasked text frame (FIN set, no compression: permessage-deflate is off) holding `parts`,
- * byte for byte what ws's Sender builds for `send(text)`: a server never masks.
+ * One unmasked text frame (FIN set, no compression: permessage-deflate is off) holding `head` (as
+ * UTF-8) then `body`, byte for byte what ws's Sender builds for `send(text)`: a server never masks.
  */
-export function textFrame(parts: readonly Buffer[]): Buffer {
-  let length = 0;
-  for (const part of parts) length += part.length;
+export function textFrame(head: string, body: Buffer): Buffer {
+  const headBytes = Buffer.byteLength(head);
+  const length = headBytes + body.length;
   const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(header + length);
   frame[0] = 0x81;
@@ -80,7 +80,7 @@ export function textFrame(parts: readonly Buffer[]): Buffer {
     frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
     frame.writeUInt32BE(length >>> 0, 6);
   }
-  let offset = header;
-  for (const part of parts) offset += part.copy(frame, offset);
+  frame.write(head, header, headBytes, 'utf8');
+  body.copy(frame, header + headBytes);
   return frame;
 }

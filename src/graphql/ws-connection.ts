@@ -47,6 +47,8 @@ export class GraphqlWsConnection implements SocketExtra {
   /** graphql-ws's end of the socket: call it when the socket has closed. */
   closed?: (code: number, reason: string) => Promise<void>;
   #deliver: Deliver | undefined;
+  /** Until connection_init: graphql-ws's own timer would stay reachable for the socket's life. */
+  #initWait: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: WebSocket,
@@ -72,9 +74,21 @@ export class GraphqlWsConnection implements SocketExtra {
     this.#deliver = deliver;
   }
 
+  /** Closes the socket, as graphql-ws does, if connection_init has not come within `ms`. */
+  awaitInit(ms: number): void {
+    this.#initWait = setTimeout(() => {
+      if (!this.ctx) this.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+    }, ms);
+  }
+
   /** A message from the client: `subscribe` once acknowledged goes to the operations, the rest to graphql-ws. */
   received(text: string): void {
-    if (!this.ctx?.acknowledged) return this.#guard(this.#deliver!(text));
+    if (!this.ctx?.acknowledged) {
+      this.#guard(this.#deliver!(text));
+      // graphql-ws calls onConnect (which sets ctx) as soon as it reads connection_init.
+      if (this.ctx && this.#initWait) this.#stopWaiting();
+      return;
+    }
     let message: Message;
     try {
       message = parseMessage(text);
@@ -84,6 +98,17 @@ export class GraphqlWsConnection implements SocketExtra {
     if (message.type === MessageType.Subscribe) return this.#guard(this.binding.subscribe(this, message));
     // Already parsed: graphql-ws's parser takes a message as readily as its text.
     this.#guard(this.#deliver!(message as unknown as string));
+  }
+
+  #stopWaiting(): void {
+    clearTimeout(this.#initWait);
+    this.#initWait = undefined;
+  }
+
+  /** The socket closed. */
+  ended(code: number, reason: string): void {
+    if (this.#initWait) this.#stopWaiting();
+    void this.closed?.(code, reason);
   }
 
   /** As graphql-ws's ws binding does: a failure handling a message closes the socket with 1011. */
@@ -112,7 +137,8 @@ export function serveGraphqlWs(
   log: Logger,
 ) {
   const binding: Binding = { subscribe, log, isProd: process.env.NODE_ENV === 'production' };
-  const server = makeServer(options);
+  const { connectionInitWaitTimeout = 3000 } = options;
+  const server = makeServer({ ...options, connectionInitWaitTimeout: 0 });
   wss.options.handleProtocols = handleProtocols;
   wss.once('error', (error) => {
     log.error({ err: error }, 'the WebSocket server failed');
@@ -125,6 +151,7 @@ export function serveGraphqlWs(
     // socket holds no closures or once-wrappers for them.
     socket.on('error', onSocketError);
     conn.closed = server.opened(conn, conn);
+    if (connectionInitWaitTimeout > 0) conn.awaitInit(connectionInitWaitTimeout);
     socket.on('message', onSocketMessage);
     socket.on('close', onSocketClose);
   });
@@ -144,7 +171,7 @@ function onSocketMessage(this: WebSocket, data: RawData) {
 }
 
 function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
-  void connectionOf(this).closed?.(code, String(reason));
+  connectionOf(this).ended(code, String(reason));
 }
 
 function onSocketError(this: WebSocket, error: Error) {

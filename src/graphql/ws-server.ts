@@ -4,7 +4,7 @@ import { type Context, type OperationResult, type ServerOptions, type SubscribeP
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { LRUCache } from 'lru-cache';
+import { createInterner } from '../infra/interner.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
@@ -62,13 +62,9 @@ export function attachWebSocketServer(options: WsOptions) {
   const operations = createWorkTracker();
   /** Documents found valid (by identity: yoga's parse cache returns the same one for the same text); weak, so bounded by that cache. */
   const validDocuments = new WeakSet<DocumentNode>();
-  const queryTexts = new LRUCache<string, string>({ max: 1000 });
-  const internedQuery = (query: string) => {
-    const known = queryTexts.get(query);
-    if (known !== undefined) return known;
-    queryTexts.set(query, query);
-    return query;
-  };
+  const internedQuery = createInterner(1000);
+  /** Sockets' addresses and origins: thousands of sockets come from a few of each. */
+  const internedSocketText = createInterner(10_000);
   const maskForYoga = yogaMaskError(yoga);
   const settle = (extra: SocketExtra, id: string) => {
     extra.pending?.get(id)?.();
@@ -145,8 +141,8 @@ export function attachWebSocketServer(options: WsOptions) {
         const session = new WsSession(
           socket,
           { id: userId, email: access.email, sessionId: access.sessionId, tokenExpiresAt: access.expiresAt },
-          clientAddress(request!, services.config.trustProxy),
-          requestOrigin(request!, services.config),
+          internedSocketText(clientAddress(request!, services.config.trustProxy)),
+          internedSocketText(requestOrigin(request!, services.config)),
         );
         // What the socket needed of its upgrade request and its connection_init (the token) is
         // read: let them go (headers, a parser...), rather than keep them for the socket's life.

@@ -45,7 +45,8 @@ export type LiveSubscriptionInput = {
  * the operation id: graphql-ws calls `return()` when the client completes it or the socket closes.
  */
 export class LiveSubscription {
-  readonly prefix: Buffer;
+  /** Its own start of every `next` frame (a string: a Buffer object per subscription costs more). */
+  readonly prefix: string;
   readonly key: string;
   /** Waiting for an asynchronous execution: later values wait behind it, in order. */
   busy = false;
@@ -200,13 +201,13 @@ export function createLiveDelivery(options: LiveDeliveryOptions) {
     if (sub.removed || socket.readyState !== socket.OPEN) return; // its subscriptions end with it
     metrics.liveFrames.inc();
     // The whole frame, header included, in one buffer: one copy, one chunk to write.
-    const framed = socket instanceof TickCorkedWebSocket ? textFrame([prefix, payload]) : undefined;
+    const framed = socket instanceof TickCorkedWebSocket ? textFrame(prefix, payload) : undefined;
     // Past the mark: nothing more for this socket until this frame is written out.
-    const pastMark = socket.bufferedAmount + (framed?.length ?? prefix.length + payload.length) > highWaterMarkBytes;
+    const pastMark = socket.bufferedAmount + (framed?.length ?? Buffer.byteLength(prefix) + payload.length) > highWaterMarkBytes;
     const written = pastMark ? () => unblock(lane) : undefined;
     if (pastMark) lane.blocked = true;
     if (framed && (socket as TickCorkedWebSocket).sendFramed(framed, written)) return;
-    socket.send(Buffer.concat([prefix, payload], prefix.length + payload.length), SEND_TEXT, written);
+    socket.send(Buffer.concat([Buffer.from(prefix), payload]), SEND_TEXT, written);
   };
 
   const unblock = (lane: Lane) => {

@@ -7,8 +7,8 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
  * graphql-ws sends: JSON.stringify of `{ id, type, payload }`, its payload being the result
  * without `errors`, then `errors` (each `toJSON()`) when there are any.
  */
-export function nextFramePrefix(id: string): Buffer {
-  return Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+export function nextFramePrefix(id: string): string {
+  return `{"id":${JSON.stringify(id)},"type":"next","payload":`;
 }
 
 export function nextFramePayload(result: ExecutionResult): Buffer {

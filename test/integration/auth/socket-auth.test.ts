@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { TEST_JWT_SECRET } from '../../helpers/app.js';
 import { useTestServer } from '../../helpers/test-server.js';
@@ -28,5 +29,28 @@ describe('a socket’s token', () => {
     } finally {
       await socket.dispose();
     }
+  });
+
+  it('when a client opens a socket and never sends connection_init, then it is closed with 4408 after 3 s, and one that does is not', async () => {
+    const user = await registerUser(server.url, 'silent');
+    const open = (init: boolean) => {
+      const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+      const closed = createDeferred<{ code: number; reason: string; at: number }>();
+      socket.on('close', (code, reason) => closed.resolve({ code, reason: String(reason), at: Date.now() }));
+      if (init)
+        socket.on('open', () =>
+          socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${user.accessToken}` } })),
+        );
+      return { socket, closed: closed.promise };
+    };
+    const started = Date.now();
+    const [silent, greeting] = [open(false), open(true)];
+    const { code, reason, at } = await silent.closed;
+    expect({ code, reason }).toEqual({ code: 4408, reason: 'Connection initialisation timeout' });
+    expect(at - started).toBeGreaterThanOrEqual(2900);
+    // The one that said hello is still open a while after the silent one's deadline.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(greeting.socket.readyState).toBe(WebSocket.OPEN);
+    greeting.socket.close();
   });
 });
