@@ -122,6 +122,13 @@ export function idleTable(chat: IdleMeasurement, bare: IdleMeasurement): string 
     ['sockets', (m) => m.sockets, 0],
     ['subscriptions per socket', (m) => m.subscriptionsPerSocket, 0],
     ['server RSS per socket (KiB)', (m) => perSocketKiB(m), 1],
+    // The same growth once the window is over: what the connect burst borrowed from the allocator
+    // (read buffers, compiler zones) is mostly handed back by then, and what is left is the sockets'.
+    [
+      'server RSS per socket after the idle window (KiB)',
+      (m) => (settledRss(m.afterIdle) - settledRss(m.beforeSockets)) / m.sockets / 1024,
+      1,
+    ],
     ['server JS heap per socket (KiB)', (m) => jsPerSocketKiB(m), 1],
     ['server RSS before sockets (MiB)', (m) => mib(m.beforeSockets.rssBytes), 1],
     ['server RSS, sockets idle (MiB)', (m) => mib(m.socketsIdle.rssBytes), 1],

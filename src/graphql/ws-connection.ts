@@ -22,7 +22,6 @@ export type SocketExtra = {
   request: IncomingMessage | undefined;
   /** The account behind the socket, from connection_init on. */
   session?: SocketSession;
-  release?: () => void;
   /** Queries and mutations of this socket whose result is not sent yet, by operation id. */
   pending?: Map<string, () => void>;
   /** graphql-ws's context, once connection_init has arrived (set by onConnect). */
@@ -41,7 +40,6 @@ const SENT = Promise.resolve();
  */
 export class GraphqlWsConnection implements SocketExtra {
   session?: SocketSession;
-  release?: () => void;
   pending?: Map<string, () => void>;
   ctx?: Context<Record<string, unknown> | undefined, unknown>;
   /** graphql-ws's end of the socket: call it when the socket has closed. */

@@ -150,14 +150,10 @@ export function attachWebSocketServer(options: WsOptions) {
         (ctx as { connectionParams?: unknown }).connectionParams = undefined;
         ctx.extra.session = session;
         ctx.extra.ctx = ctx as Context<Record<string, unknown> | undefined, unknown>;
-        const untrack = services.sockets.add(session);
-        const releaseFeed = services.feeds.acquire(userId);
+        // Undone in onClose, for a socket with a session.
+        services.sockets.add(session);
+        services.feeds.acquire(userId);
         void services.presence.socketOpened(userId);
-        ctx.extra.release = () => {
-          untrack();
-          releaseFeed();
-          void services.presence.socketClosed(userId);
-        };
         return true;
       } catch (error) {
         if (error instanceof AppError && error.code === 'UNAUTHENTICATED') return false;
@@ -171,7 +167,12 @@ export function attachWebSocketServer(options: WsOptions) {
     onError: (ctx, id, _payload, errors) => onError(ctx, id, errors),
     onClose: (ctx) => {
       metrics.openSockets.dec();
-      ctx.extra.release?.();
+      const { session } = ctx.extra;
+      if (session) {
+        services.sockets.remove(session);
+        services.feeds.release(session.viewer.id);
+        void services.presence.socketClosed(session.viewer.id);
+      }
       for (const leave of ctx.extra.pending?.values() ?? []) leave();
     },
   };

@@ -55,7 +55,7 @@ describe('a subscription’s event queue', () => {
   it('when a consumer takes values directly, then it is told of each push and of the failure, drained() follows its takes, and the iterator reports the failure once empty', async () => {
     const queue = createPushIterator<number>({ maxQueue: 3, overflowError: () => new Error('fell behind'), onEnd: () => undefined });
     let notified = 0;
-    queue.attach(() => (notified += 1));
+    queue.attach({ notify: () => (notified += 1) });
     queue.push(1);
     queue.push(2);
     expect([notified, queue.size]).toEqual([2, 2]);

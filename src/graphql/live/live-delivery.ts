@@ -102,6 +102,11 @@ export class LiveSubscription {
     return this;
   }
 
+  /** A value was pushed to the source, or it failed: the engine takes it in this tick's pass. */
+  notify(): void {
+    this.engine.schedule(this);
+  }
+
   /** Called by the engine only: the source is finished and everything before its end is written. */
   release(): void {
     if (this.removed) return;
@@ -111,7 +116,7 @@ export class LiveSubscription {
   }
 }
 
-type Engine = { onReleased(subscription: LiveSubscription): void };
+type Engine = { onReleased(subscription: LiveSubscription): void; schedule(subscription: LiveSubscription): void };
 type Subscription = LiveSubscription;
 
 /** One per socket: whether it can take more now. */
@@ -135,7 +140,7 @@ const SEND_TEXT = { binary: false } as const;
  */
 export function createLiveDelivery(options: LiveDeliveryOptions) {
   const { maskError, metrics, logger, highWaterMarkBytes = 64 * 1024 } = options;
-  const engine: Engine = { onReleased: options.onReleased };
+  const engine: Engine = { onReleased: options.onReleased, schedule: (sub) => schedule(sub) };
   const log = logger.child({ component: 'live-delivery' });
   const lanes = new WeakMap<WebSocket, Lane>();
   let scheduled: Subscription[] = [];
@@ -264,7 +269,7 @@ export function createLiveDelivery(options: LiveDeliveryOptions) {
     /** Takes over writing a subscription's events; see LiveSubscription. */
     add(input: LiveSubscriptionInput): LiveSubscription {
       const sub = new LiveSubscription(input, laneOf(input.socket), engine);
-      input.source.attach(() => schedule(sub));
+      input.source.attach(sub);
       schedule(sub); // values pushed while it was being subscribed
       return sub;
     },

@@ -38,7 +38,9 @@ export function createSocketSessions({
   now?: () => number;
   sweepEveryMs?: number;
 }) {
-  const byUser = new Map<string, Set<SocketSession>>();
+  // A user's sessions in an array replaced on every change: a user has a few (a Set costs more),
+  // and a sweep closing some while it walks them is unaffected.
+  const byUser = new Map<string, readonly SocketSession[]>();
   let sweeper: NodeJS.Timeout | undefined;
 
   const sweep = () => {
@@ -49,16 +51,17 @@ export function createSocketSessions({
   };
 
   return {
-    /** Tracks the socket until the result is called (when it closes). */
-    add(session: SocketSession): () => void {
+    /** Tracks the socket until remove (when it closes). */
+    add(session: SocketSession): void {
       const userId = session.viewer.id;
-      let sessions = byUser.get(userId);
-      if (!sessions) byUser.set(userId, (sessions = new Set()));
-      sessions.add(session);
-      return () => {
-        sessions.delete(session);
-        if (sessions.size === 0 && byUser.get(userId) === sessions) byUser.delete(userId);
-      };
+      byUser.set(userId, [...(byUser.get(userId) ?? []), session]);
+    },
+
+    remove(session: SocketSession): void {
+      const userId = session.viewer.id;
+      const left = (byUser.get(userId) ?? []).filter((kept) => kept !== session);
+      if (left.length > 0) byUser.set(userId, left);
+      else byUser.delete(userId);
     },
 
     /** Extends the socket with a fresh access token of the same user; answers the new expiry. */
@@ -76,7 +79,7 @@ export function createSocketSessions({
     closeRevoked(notice: { sessionIds?: string[]; userId?: string }): number {
       let closed = 0;
       const ids = new Set(notice.sessionIds ?? []);
-      const candidates = notice.userId ? [byUser.get(notice.userId) ?? new Set<SocketSession>()] : byUser.values();
+      const candidates = notice.userId ? [byUser.get(notice.userId) ?? []] : byUser.values();
       for (const sessions of candidates) {
         for (const session of sessions) {
           if (notice.userId || (session.viewer.sessionId !== undefined && ids.has(session.viewer.sessionId))) {
@@ -96,6 +99,6 @@ export function createSocketSessions({
       clearInterval(sweeper);
     },
     sweep,
-    socketsOf: (userId: string) => byUser.get(userId)?.size ?? 0,
+    socketsOf: (userId: string) => byUser.get(userId)?.length ?? 0,
   };
 }

@@ -1,7 +1,10 @@
 /** The synchronous side of a push iterator, for a consumer that takes values as they come. */
 export type DirectConsumption<T> = {
-  /** From now on, `notify` is called (synchronously) after each push and on failure. */
-  attach(notify: () => void): void;
+  /**
+   * From now on, `listener.notify()` is called (synchronously) after each push and on failure (an
+   * object rather than a function: the consumer passes itself, and keeps no closure for it).
+   */
+  attach(listener: ConsumptionListener): void;
   detach(): void;
   /** Values waiting. */
   readonly size: number;
@@ -12,6 +15,8 @@ export type DirectConsumption<T> = {
   /** Ends the iterator with `error` once the values waiting have been taken. */
   fail(error: Error): void;
 };
+
+export type ConsumptionListener = { notify(): void };
 
 export type PushIteratorOptions = {
   maxQueue: number;
@@ -49,7 +54,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
   #waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | undefined;
   #failure: Error | undefined;
   #ended = false;
-  #notify: (() => void) | undefined;
+  #listener: ConsumptionListener | undefined;
   #onEnd: (() => void) | undefined;
   readonly #options: PushIteratorOptions;
 
@@ -89,7 +94,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
       return false;
     }
     queue.push(value);
-    this.#notify?.();
+    this.#listener?.notify();
     return true;
   }
 
@@ -102,7 +107,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
       this.#waiting = undefined;
       reject(this.#takeFailure());
     }
-    this.#notify?.();
+    this.#listener?.notify();
   }
 
   /** Resolves once every queued value has been taken (or the iterator ended): a producer's pacing. */
@@ -135,12 +140,12 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
     return this;
   }
 
-  attach(notify: () => void): void {
-    this.#notify = notify;
+  attach(listener: ConsumptionListener): void {
+    this.#listener = listener;
   }
 
   detach(): void {
-    this.#notify = undefined;
+    this.#listener = undefined;
   }
 
   get size(): number {

@@ -1,5 +1,10 @@
 export type FeedListener<E> = (event: E) => void;
-type Feed<E> = { sockets: number; listeners: Set<FeedListener<E>> };
+/**
+ * Listeners in an array replaced on every change (copy on write): a user has a few, a dispatch
+ * iterating one is unaffected by a listener removed meanwhile, and an array of two costs a
+ * fraction of a Set.
+ */
+type Feed<E> = { sockets: number; listeners: readonly FeedListener<E>[] };
 
 export type UserFeeds<E> = ReturnType<typeof createUserFeeds<E>>;
 
@@ -14,33 +19,32 @@ export function createUserFeeds<E>() {
 
   const feedOf = (userId: string): Feed<E> => {
     let feed = feeds.get(userId);
-    if (!feed) feeds.set(userId, (feed = { sockets: 0, listeners: new Set() }));
+    if (!feed) feeds.set(userId, (feed = { sockets: 0, listeners: [] }));
     return feed;
   };
   const releaseIfUnused = (userId: string, feed: Feed<E>) => {
-    if (feed.sockets === 0 && feed.listeners.size === 0 && feeds.get(userId) === feed) feeds.delete(userId);
+    if (feed.sockets === 0 && feed.listeners.length === 0 && feeds.get(userId) === feed) feeds.delete(userId);
   };
 
   return {
-    /** A socket of the user is connected here; call the result (once is enough) when it closes. */
-    acquire(userId: string): () => void {
-      const feed = feedOf(userId);
-      feed.sockets += 1;
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        feed.sockets -= 1;
-        releaseIfUnused(userId, feed);
-      };
+    /** A socket of the user is connected here; release when it closes (once per acquire). */
+    acquire(userId: string): void {
+      feedOf(userId).sockets += 1;
+    },
+
+    release(userId: string): void {
+      const feed = feeds.get(userId);
+      if (!feed) return;
+      feed.sockets -= 1;
+      releaseIfUnused(userId, feed);
     },
 
     /** Adds a listener for the user's events from now on; call the result to remove it. */
     listen(userId: string, listener: FeedListener<E>): () => void {
       const feed = feedOf(userId);
-      feed.listeners.add(listener);
+      feed.listeners = [...feed.listeners, listener];
       return () => {
-        feed.listeners.delete(listener);
+        feed.listeners = feed.listeners.filter((kept) => kept !== listener);
         releaseIfUnused(userId, feed);
       };
     },
@@ -48,18 +52,18 @@ export function createUserFeeds<E>() {
     /** Hands the event to each of the user's listeners here; false when the user has none. */
     dispatch(userId: string, event: E): boolean {
       const feed = feeds.get(userId);
-      if (!feed || feed.listeners.size === 0) return false;
+      if (!feed || feed.listeners.length === 0) return false;
       for (const listener of feed.listeners) listener(event);
       return true;
     },
 
     /** Users with at least one listener here. */
     listeningUsers(): string[] {
-      return [...feeds].filter(([, feed]) => feed.listeners.size > 0).map(([userId]) => userId);
+      return [...feeds].filter(([, feed]) => feed.listeners.length > 0).map(([userId]) => userId);
     },
 
     /** Live subscriptions of a user on this instance (for tests and diagnostics). */
-    listenerCount: (userId: string) => feeds.get(userId)?.listeners.size ?? 0,
+    listenerCount: (userId: string) => feeds.get(userId)?.listeners.length ?? 0,
 
     /** Users with a socket or a subscription here. */
     get connectedUsers() {
