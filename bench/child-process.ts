@@ -1,5 +1,5 @@
-// A server under test as a child process of its own, so its RSS is its own: started with tsx like
-// the app's dev scripts, ready when a line of its stdout says so, stopped with SIGTERM. For RSS
+// A server under test as a child process of its own, so its RSS is its own: built JavaScript run
+// with node as `npm start` runs it, ready when a line of its stdout says so, stopped with SIGTERM. For RSS
 // readings that mean something: gc-hook.mjs collects garbage on demand, and --no-memory-reducer stops
 // V8 from shrinking an idle heap on its own timer (~8 s after activity), which would otherwise land
 // between two readings. Neither changes how the server runs under load.
