@@ -46,15 +46,18 @@ export function createGraphQLServer(services: Services, db: Db) {
     context: (initial): GraphQLContext => {
       // Over graphql-ws the socket's viewer was verified at connection_init; over HTTP, per request.
       const socket = (initial as { session?: SocketExtra['session'] }).session;
-      // Node's request: from yoga's HTTP handler, or the socket's upgrade request over graphql-ws.
+      // Every operation over a socket comes here: one object literal, no spread.
+      if (socket) {
+        return { services, db, clientAddress: socket.clientAddress, origin: socket.origin, viewer: socket.viewer, authError: null, socket };
+      }
+      // Node's request, from yoga's HTTP handler.
       const req = (initial as { req?: IncomingMessage }).req;
       const base = {
         services,
         db,
-        clientAddress: socket?.clientAddress ?? clientAddress(req, services.config.trustProxy),
-        origin: socket?.origin ?? requestOrigin(req, services.config),
+        clientAddress: clientAddress(req, services.config.trustProxy),
+        origin: requestOrigin(req, services.config),
       };
-      if (socket) return { ...base, viewer: socket.viewer, authError: null, socket };
       const token = bearerToken(initial.request?.headers.get('authorization'));
       if (!token) return { ...base, viewer: null, authError: null };
       try {
