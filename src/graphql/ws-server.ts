@@ -67,8 +67,12 @@ export function attachWebSocketServer(options: WsOptions) {
   const internedSocketText = createInterner(10_000);
   const maskForYoga = yogaMaskError(yoga);
   const settle = (extra: SocketExtra, id: string) => {
-    extra.pending?.get(id)?.();
-    extra.pending?.delete(id);
+    const pending = extra.pending;
+    if (!pending) return;
+    pending.get(id)?.();
+    pending.delete(id);
+    // Most sockets run an operation now and then: no empty Map kept between them.
+    if (pending.size === 0) extra.pending = undefined;
   };
   type Ctx = Context<Record<string, unknown> | undefined, SocketExtra>;
 

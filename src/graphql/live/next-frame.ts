@@ -8,7 +8,9 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
  * without `errors`, then `errors` (each `toJSON()`) when there are any.
  */
 export function nextFramePrefix(id: string): string {
-  return `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  // join makes one flat string; a template literal would be kept as a tree of string pieces, which
+  // costs a subscription ~100 bytes more for as long as it lives.
+  return ['{"id":', JSON.stringify(id), ',"type":"next","payload":'].join('');
 }
 
 export function nextFramePayload(result: ExecutionResult): Buffer {

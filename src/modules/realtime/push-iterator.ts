@@ -18,6 +18,9 @@ export type DirectConsumption<T> = {
 
 export type ConsumptionListener = { notify(): void };
 
+/** No value waiting (values may be anything, undefined included). */
+const NONE: unique symbol = Symbol('none');
+
 export type PushIteratorOptions = {
   maxQueue: number;
   /** Past maxQueue: fail the iterator (events that must not be lost), or drop the oldest (ephemeral ones). */
@@ -49,7 +52,9 @@ export function createPushIterator<T>(options: PushIteratorOptions): PushIterato
  * (a subscription's memory is most of a socket's).
  */
 export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumption<T> {
-  #queue: T[] = [];
+  /** The oldest value waiting, then the ones after it (an array only while more than one waits). */
+  #head: T | typeof NONE = NONE;
+  #rest: T[] | undefined;
   #drained: (() => void)[] | undefined;
   #waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | undefined;
   #failure: Error | undefined;
@@ -85,15 +90,16 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
       resolve({ value, done: false });
       return true;
     }
-    const queue = this.#queue;
-    if (queue.length >= this.#options.maxQueue && this.#options.overflow === 'drop-oldest') {
-      queue.shift();
-    } else if (queue.length >= this.#options.maxQueue) {
+    const size = this.size;
+    if (size >= this.#options.maxQueue && this.#options.overflow === 'drop-oldest') {
+      this.#dequeue();
+    } else if (size >= this.#options.maxQueue) {
       this.fail(this.#options.overflowError());
-      queue.length = 0;
+      this.#clear();
       return false;
     }
-    queue.push(value);
+    if (this.#head === NONE) this.#head = value;
+    else (this.#rest ??= []).push(value);
     this.#listener?.notify();
     return true;
   }
@@ -112,7 +118,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
 
   /** Resolves once every queued value has been taken (or the iterator ended): a producer's pacing. */
   drained(): Promise<void> {
-    if (this.#queue.length === 0 || this.#ended) return Promise.resolve();
+    if (this.size === 0 || this.#ended) return Promise.resolve();
     return new Promise((resolve) => (this.#drained ??= []).push(resolve));
   }
 
@@ -121,7 +127,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.#queue.length > 0) return Promise.resolve({ value: this.take(), done: false });
+    if (this.size > 0) return Promise.resolve({ value: this.take(), done: false });
     if (this.#failure) return Promise.reject(this.#takeFailure());
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
@@ -149,17 +155,35 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
   }
 
   get size(): number {
-    return this.#queue.length;
+    return (this.#head === NONE ? 0 : 1) + (this.#rest?.length ?? 0);
   }
 
   take(): T {
-    const value = this.#queue.shift()!;
-    if (this.#queue.length === 0 && this.#drained) this.#wakeDrained();
+    const value = this.#dequeue();
+    if (this.#head === NONE && this.#drained) this.#wakeDrained();
     return value;
   }
 
   get finished(): boolean {
     return this.ended;
+  }
+
+  #dequeue(): T {
+    const value = this.#head as T;
+    const rest = this.#rest;
+    if (rest) {
+      this.#head = rest.shift()!;
+      // Let the array go once it is empty: an idle subscription then holds no queue at all.
+      if (rest.length === 0) this.#rest = undefined;
+    } else {
+      this.#head = NONE;
+    }
+    return value;
+  }
+
+  #clear() {
+    this.#head = NONE;
+    this.#rest = undefined;
   }
 
   #wakeDrained() {
@@ -171,7 +195,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
   #end() {
     if (this.#ended) return;
     this.#ended = true;
-    this.#queue.length = 0;
+    this.#clear();
     if (this.#drained) this.#wakeDrained();
     const onEnd = this.#onEnd;
     this.#onEnd = undefined;
