@@ -3,8 +3,8 @@ import { AppError, isAppError } from '../../errors.js';
 import type { Logger } from '../../infra/logger.js';
 import type { Metrics } from '../../infra/metrics.js';
 import { fellBehind } from '../realtime/fell-behind.js';
-import { createPushIterator } from '../realtime/push-iterator.js';
-import type { UserFeeds } from '../realtime/user-feeds.js';
+import { createPushIterator, type PushIterator } from '../realtime/push-iterator.js';
+import type { FeedListener, UserFeeds } from '../realtime/user-feeds.js';
 import type { CommittedEvent } from './committed-events.js';
 import { isCommitted, type LiveEvent } from './live-event.js';
 import type { EventRouter } from './event-router.js';
@@ -32,52 +32,75 @@ const FELL_BEHIND = 'Subscribe again with the cursor of the last event you recei
  * one has been taken.
  */
 export function subscribeToInbox(deps: InboxDeps, userId: string, after: number | null): AsyncIterableIterator<CommittedEvent> {
-  const maxQueue = deps.maxQueue ?? 1000;
-  const queue = createPushIterator<CommittedEvent>({
-    maxQueue: Math.max(maxQueue, REPLAY_PAGE),
-    overflowError: fellBehind(deps.metrics, FELL_BEHIND),
-  });
-  let last = after ?? deps.router.delivered;
-  let buffered: CommittedEvent[] | null = after === null ? null : [];
+  const listener = new InboxListener(deps, userId, after);
+  if (after !== null) void listener.replay();
+  return listener.queue;
+}
 
-  const deliver = (event: CommittedEvent) => {
-    if (event.pos <= last) return;
-    last = event.pos;
-    if (queue.push(event) && event.kind === 'message') deps.metrics.messagesDelivered.inc();
-  };
-  queue.whenEnded(
-    deps.feeds.listen(userId, (event) => {
-      if (!isCommitted(event)) return; // typing and presence have subscriptions of their own
-      if (!buffered) return deliver(event);
-      buffered.push(event);
-      if (buffered.length > maxQueue) queue.fail(fellBehind(deps.metrics, FELL_BEHIND)());
-    }),
-  );
+/** One per subscription, for as long as it lives: a class, so that it is one small object rather than closures. */
+class InboxListener implements FeedListener<LiveEvent> {
+  readonly queue: PushIterator<CommittedEvent>;
+  /** The position of the last event handed on. */
+  #last: number;
+  /** Live events that came during the replay; null once live. */
+  #buffered: CommittedEvent[] | null;
 
-  if (after !== null) {
-    void (async () => {
-      try {
-        for (;;) {
-          const page = await replayEvents(deps.pool, userId, last, { limit: REPLAY_PAGE });
-          if (queue.ended) return;
-          for (const event of page.events) deliver(event);
-          if (!page.hasMore) break;
-          await queue.drained();
-        }
-        const live = buffered ?? [];
-        buffered = null;
-        for (const event of live) deliver(event);
-      } catch (error) {
-        if (!isAppError(error)) deps.logger.error({ err: error, userId }, 'inbox replay failed');
-        queue.fail(
-          isAppError(error)
-            ? error
-            : new AppError('UNAVAILABLE', 'Your events could not be read right now. Subscribe again with your last cursor.', {
-                retryable: true,
-              }),
-        );
-      }
-    })();
+  constructor(
+    private readonly deps: InboxDeps,
+    private readonly userId: string,
+    after: number | null,
+  ) {
+    this.queue = createPushIterator<CommittedEvent>({
+      maxQueue: Math.max(deps.maxQueue ?? 1000, REPLAY_PAGE),
+      overflowError: fellBehind(deps.metrics, FELL_BEHIND),
+    });
+    this.#last = after ?? deps.router.delivered;
+    this.#buffered = after === null ? null : [];
+    this.queue.whenEnded(this);
+    deps.feeds.listen(userId, this);
   }
-  return queue.iterator;
+
+  onEvent(event: LiveEvent): void {
+    if (!isCommitted(event)) return; // typing and presence have subscriptions of their own
+    const buffered = this.#buffered;
+    if (!buffered) return this.#deliver(event);
+    buffered.push(event);
+    if (buffered.length > (this.deps.maxQueue ?? 1000)) this.queue.fail(fellBehind(this.deps.metrics, FELL_BEHIND)());
+  }
+
+  stop(): void {
+    this.deps.feeds.unlisten(this.userId, this);
+  }
+
+  /** From the position it was given, page by page as the subscriber takes them; then live. */
+  async replay(): Promise<void> {
+    const { deps, queue } = this;
+    try {
+      for (;;) {
+        const page = await replayEvents(deps.pool, this.userId, this.#last, { limit: REPLAY_PAGE });
+        if (queue.ended) return;
+        for (const event of page.events) this.#deliver(event);
+        if (!page.hasMore) break;
+        await queue.drained();
+      }
+      const live = this.#buffered ?? [];
+      this.#buffered = null;
+      for (const event of live) this.#deliver(event);
+    } catch (error) {
+      if (!isAppError(error)) deps.logger.error({ err: error, userId: this.userId }, 'inbox replay failed');
+      queue.fail(
+        isAppError(error)
+          ? error
+          : new AppError('UNAVAILABLE', 'Your events could not be read right now. Subscribe again with your last cursor.', {
+              retryable: true,
+            }),
+      );
+    }
+  }
+
+  #deliver(event: CommittedEvent): void {
+    if (event.pos <= this.#last) return;
+    this.#last = event.pos;
+    if (this.queue.push(event) && event.kind === 'message') this.deps.metrics.messagesDelivered.inc();
+  }
 }

@@ -2,7 +2,9 @@ import { AppError } from '../../errors.js';
 import { builder } from '../../graphql/builder.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import type { User } from '../../generated/prisma/client.js';
+import type { LiveEvent } from '../events/live-event.js';
 import { createPushIterator } from '../realtime/push-iterator.js';
+import type { FeedListener } from '../realtime/user-feeds.js';
 import { markSharesConversation } from '../users/shared-users.js';
 import { UserRef } from '../users/user.schema.js';
 import type { PresenceChange } from './presence-service.js';
@@ -65,14 +67,20 @@ async function subscribeToPresence(
   const { presence, feeds } = context.services;
   const watched = new Map<string, SharedUser>();
   let unwatch = () => {};
-  let stopFeed = () => {};
+  // Whom you share conversations with changes with your memberships.
+  const feedListener: FeedListener<LiveEvent> = {
+    onEvent: (event) => {
+      if (event.kind === 'conversation')
+        refresh().catch((error) => context.services.logger.warn({ err: error }, 'presence watch refresh failed'));
+    },
+  };
   const queue = createPushIterator<PresenceEvent>({
     maxQueue: 1000,
     overflow: 'drop-oldest',
     overflowError: () => new Error('unused'),
     onEnd: () => {
       unwatch();
-      stopFeed();
+      feeds.unlisten(viewerId, feedListener);
     },
   });
   const onChange = (change: PresenceChange) => {
@@ -94,10 +102,6 @@ async function subscribeToPresence(
     }
   };
   await refresh();
-  // Whom you share conversations with changes with your memberships.
-  stopFeed = feeds.listen(viewerId, (event) => {
-    if (event.kind === 'conversation')
-      refresh().catch((error) => context.services.logger.warn({ err: error }, 'presence watch refresh failed'));
-  });
+  if (!queue.ended) feeds.listen(viewerId, feedListener); // not if it ended while the first read ran
   return queue.iterator;
 }

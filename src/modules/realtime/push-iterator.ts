@@ -18,6 +18,9 @@ export type DirectConsumption<T> = {
 
 export type ConsumptionListener = { notify(): void };
 
+/** What ends with the iterator (a subscription's listener, which unhooks itself). */
+export type Stoppable = { stop(): void };
+
 /** No value waiting (values may be anything, undefined included). */
 const NONE: unique symbol = Symbol('none');
 
@@ -61,6 +64,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
   #ended = false;
   #listener: ConsumptionListener | undefined;
   #onEnd: (() => void) | undefined;
+  #stopper: Stoppable | undefined;
   readonly #options: PushIteratorOptions;
 
   constructor(options: PushIteratorOptions) {
@@ -69,11 +73,11 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
   }
 
   /**
-   * `stop` is called once when the iterator ends: typically what `listen` returned, so that a
-   * subscription holds no closure of its own to unhook its listener.
+   * `stopper.stop()` is called once when the iterator ends: typically the subscription's listener,
+   * which unhooks itself, so that a subscription holds no closure to do it.
    */
-  whenEnded(stop: () => void): void {
-    this.#onEnd = stop;
+  whenEnded(stopper: Stoppable): void {
+    this.#stopper = stopper;
   }
 
   /** The iterator to hand to GraphQL (this object). */
@@ -198,8 +202,11 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
     this.#clear();
     if (this.#drained) this.#wakeDrained();
     const onEnd = this.#onEnd;
+    const stopper = this.#stopper;
     this.#onEnd = undefined;
+    this.#stopper = undefined;
     onEnd?.();
+    stopper?.stop();
   }
 
   #takeFailure(): Error {

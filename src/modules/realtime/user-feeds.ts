@@ -1,4 +1,5 @@
-export type FeedListener<E> = (event: E) => void;
+/** Takes a user's live events: an object (typically the subscription's own), so that no closure is kept for it. */
+export type FeedListener<E> = { onEvent(event: E): void };
 /**
  * Listeners in an array replaced on every change (copy on write): a user has a few, a dispatch
  * iterating one is unaffected by a listener removed meanwhile, and an array of two costs a
@@ -39,21 +40,24 @@ export function createUserFeeds<E>() {
       releaseIfUnused(userId, feed);
     },
 
-    /** Adds a listener for the user's events from now on; call the result to remove it. */
-    listen(userId: string, listener: FeedListener<E>): () => void {
+    /** Adds a listener for the user's events from now on, until unlisten. */
+    listen(userId: string, listener: FeedListener<E>): void {
       const feed = feedOf(userId);
       feed.listeners = [...feed.listeners, listener];
-      return () => {
-        feed.listeners = feed.listeners.filter((kept) => kept !== listener);
-        releaseIfUnused(userId, feed);
-      };
+    },
+
+    unlisten(userId: string, listener: FeedListener<E>): void {
+      const feed = feeds.get(userId);
+      if (!feed) return;
+      feed.listeners = feed.listeners.filter((kept) => kept !== listener);
+      releaseIfUnused(userId, feed);
     },
 
     /** Hands the event to each of the user's listeners here; false when the user has none. */
     dispatch(userId: string, event: E): boolean {
       const feed = feeds.get(userId);
       if (!feed || feed.listeners.length === 0) return false;
-      for (const listener of feed.listeners) listener(event);
+      for (const listener of feed.listeners) listener.onEvent(event);
       return true;
     },
 

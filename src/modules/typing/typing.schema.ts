@@ -1,7 +1,9 @@
 import { builder } from '../../graphql/builder.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { assertConversationId, assertMember } from '../conversations/membership.js';
+import type { LiveEvent } from '../events/live-event.js';
 import { createPushIterator } from '../realtime/push-iterator.js';
+import type { FeedListener } from '../realtime/user-feeds.js';
 import { UserRef } from '../users/user.schema.js';
 import { markSharesConversation } from '../users/shared-users.js';
 import type { User } from '../../generated/prisma/client.js';
@@ -61,19 +63,23 @@ builder.subscriptionField('typing', (t) =>
 const BEHIND_BYTES = 64 * 1024;
 
 function subscribeToTyping(context: GraphQLContext, conversationId: string | null): AsyncIterableIterator<TypingLiveEvent> {
-  let stop = () => {};
+  const { feeds } = context.services;
+  const userId = context.viewer!.id;
+  const listener: FeedListener<LiveEvent> = {
+    onEvent: (event) => {
+      if (event.kind !== 'typing') return;
+      if (conversationId !== null && event.conversationId !== conversationId) return;
+      if ((context.socket?.bufferedAmount() ?? 0) > BEHIND_BYTES) return;
+      queue.push(event);
+    },
+  };
   // A short queue that drops the oldest: a stale typing state is worth nothing.
   const queue = createPushIterator<TypingLiveEvent>({
     maxQueue: 20,
     overflow: 'drop-oldest',
     overflowError: () => new Error('unused'),
-    onEnd: () => stop(),
+    onEnd: () => feeds.unlisten(userId, listener),
   });
-  stop = context.services.feeds.listen(context.viewer!.id, (event) => {
-    if (event.kind !== 'typing') return;
-    if (conversationId !== null && event.conversationId !== conversationId) return;
-    if ((context.socket?.bufferedAmount() ?? 0) > BEHIND_BYTES) return;
-    queue.push(event);
-  });
+  feeds.listen(userId, listener);
   return queue.iterator;
 }
