@@ -99,6 +99,7 @@ export function createOperations(live: ReturnType<typeof createLiveDelivery>, ho
           if (id in subscriptions) {
             subscriptions[id] = result;
             kept = true;
+            live.start(result);
             return;
           }
           await result.return();

@@ -266,12 +266,19 @@ export function createLiveDelivery(options: LiveDeliveryOptions) {
   };
 
   return {
-    /** Takes over writing a subscription's events; see LiveSubscription. */
+    /** Takes over a subscription's events (see LiveSubscription); nothing is written before start. */
     add(input: LiveSubscriptionInput): LiveSubscription {
-      const sub = new LiveSubscription(input, laneOf(input.socket), engine);
-      input.source.attach(sub);
+      return new LiveSubscription(input, laneOf(input.socket), engine);
+    },
+
+    /**
+     * Starts writing a subscription's events, once its owner holds it: the engine may hand it back
+     * at once (its stream already ended or failed), and the owner must know it by then.
+     */
+    start(sub: LiveSubscription): void {
+      if (sub.removed) return;
+      sub.source.attach(sub);
       schedule(sub); // values pushed while it was being subscribed
-      return sub;
     },
   };
 }

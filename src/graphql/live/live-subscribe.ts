@@ -11,8 +11,9 @@ type Subscribe = (args: ExecutionArgs) => OperationResult;
 /**
  * Runs a subscription through yoga's envelop as usual (auth, the subscribe resolver, masking of
  * its errors), then hands its source stream to the live delivery engine, which writes its events
- * to the socket itself. What the subscribe gave is returned as it is when the engine cannot take
- * it: a result (an error), or a stream that is not a push iterator.
+ * to the socket itself, once the caller has stored the record it returns and started it. What the
+ * subscribe gave is returned as it is when the engine cannot take it: a result (an error), or a
+ * stream that is not a push iterator.
  */
 export async function subscribeLive(
   engine: ReturnType<typeof createLiveDelivery>,
