@@ -61,34 +61,36 @@ export function createOperations(live: ReturnType<typeof createLiveDelivery>, ho
   };
 
   /** A stream the engine did not take: graphql-ws's own loop, one execution per event. */
-  const drain = async (conn: OperationSocket, subscriptions: Subscriptions, id: string, stream: AsyncIterable<ExecutionResult>) => {
-    subscriptions[id] = stream;
+  const drain = async (conn: OperationSocket, table: () => Subscriptions, id: string, stream: AsyncIterable<ExecutionResult>) => {
+    table()[id] = stream;
     try {
       for await (const result of stream) sendNext(conn, id, result);
     } catch (error) {
       sendErrors(conn, id, [streamFailure(error)]);
-      delete subscriptions[id];
+      delete table()[id];
     }
   };
 
   return {
     async subscribe(conn: OperationSocket, message: SubscribeMessage): Promise<void> {
       const ctx = conn.ctx!;
-      const subscriptions = ctx.subscriptions as Subscriptions;
+      // Read afresh at every step, as graphql-ws does: when the socket closes, graphql-ws ends what
+      // the table holds and replaces it, and an operation still being set up must see that.
+      const table = () => ctx.subscriptions as Subscriptions;
       const { id, payload } = message;
-      if (id in subscriptions) return conn.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
-      subscriptions[id] = null;
+      if (id in table()) return conn.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+      table()[id] = null;
       let kept = false;
       try {
         const prepared = await hooks.prepare(ctx, id, payload);
         if (Array.isArray(prepared)) {
-          if (id in subscriptions) sendErrors(conn, id, prepared);
+          if (id in table()) sendErrors(conn, id, prepared);
           return;
         }
         const { args, execute, subscribe } = prepared as PreparedOperation;
         const operation = getOperationAST(args.document, args.operationName);
         if (!operation) {
-          if (id in subscriptions) sendErrors(conn, id, [new GraphQLError('Unable to identify operation')]);
+          if (id in table()) sendErrors(conn, id, [new GraphQLError('Unable to identify operation')]);
           return;
         }
         const result =
@@ -96,22 +98,22 @@ export function createOperations(live: ReturnType<typeof createLiveDelivery>, ho
             ? await subscribeLive(live, subscribe, args, { socket: conn.socket, id, owner: conn })
             : await execute(args);
         if (result instanceof LiveSubscription) {
-          if (id in subscriptions) {
-            subscriptions[id] = result;
+          if (id in table()) {
+            table()[id] = result;
             kept = true;
             live.start(result);
             return;
           }
           await result.return();
         } else if (isAsyncIterable(result)) {
-          if (id in subscriptions) await drain(conn, subscriptions, id, result as AsyncIterable<ExecutionResult>);
+          if (id in table()) await drain(conn, table, id, result as AsyncIterable<ExecutionResult>);
           else await (result as AsyncGenerator).return?.(undefined);
-        } else if (id in subscriptions) {
+        } else if (id in table()) {
           sendNext(conn, id, result as ExecutionResult);
         }
-        complete(conn, id, id in subscriptions);
+        complete(conn, id, id in table());
       } finally {
-        if (!kept) delete subscriptions[id];
+        if (!kept) delete table()[id];
       }
     },
 
@@ -121,17 +123,18 @@ export function createOperations(live: ReturnType<typeof createLiveDelivery>, ho
      */
     released(subscription: LiveSubscription): void {
       const conn = subscription.owner as OperationSocket;
-      const subscriptions = conn.ctx?.subscriptions as Subscriptions | undefined;
       const { id } = subscription;
-      if (subscriptions?.[id] !== subscription) return; // completed by the client, or the socket closed
+      // Still its operation, in the table as it is now: else the client completed it, or the socket closed.
+      const current = () => (conn.ctx?.subscriptions as Subscriptions | undefined)?.[id] === subscription;
+      if (!current()) return;
       subscription.stream.next().then(
         () => {
-          if (subscriptions[id] !== subscription) return;
+          if (!current()) return;
           complete(conn, id, true);
-          delete subscriptions[id];
+          delete (conn.ctx!.subscriptions as Subscriptions)[id];
         },
         (error: unknown) => {
-          if (subscriptions[id] !== subscription) return;
+          if (!current()) return;
           const cause = error instanceof Error ? error : new Error(String(error));
           const operation = getOperationAST(subscription.document, subscription.operationName);
           const thrown = hooks.maskError(
@@ -139,7 +142,7 @@ export function createOperations(live: ReturnType<typeof createLiveDelivery>, ho
             'Unexpected error.',
           );
           sendErrors(conn, id, [streamFailure(thrown)]);
-          delete subscriptions[id];
+          delete (conn.ctx!.subscriptions as Subscriptions)[id];
           complete(conn, id, false);
         },
       );
