@@ -90,6 +90,7 @@ async function subscribeToPresence(
   /** (Re)reads whom to watch; newcomers get their current state first. */
   const refresh = async () => {
     const users = await usersSharingWith(context, viewerId, userIds ?? undefined);
+    if (queue.ended) return; // ended while reading: a watch made now would never be undone
     const fresh = users.filter((u) => !watched.has(u.id));
     watched.clear();
     for (const user of users) watched.set(user.id, user);
