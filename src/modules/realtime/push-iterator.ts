@@ -29,7 +29,7 @@ export type PushIteratorOptions = {
   /** Past maxQueue: fail the iterator (events that must not be lost), or drop the oldest (ephemeral ones). */
   overflow?: 'fail' | 'drop-oldest';
   overflowError: () => Error;
-  /** Called once when the iterator ends (see also whenEnded). */
+  /** Called once when the iterator ends (or give an object to whenEnded instead). */
   onEnd?: () => void;
 };
 
@@ -63,13 +63,12 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
   #failure: Error | undefined;
   #ended = false;
   #listener: ConsumptionListener | undefined;
-  #onEnd: (() => void) | undefined;
-  #stopper: Stoppable | undefined;
+  #onEnd: Stoppable | undefined;
   readonly #options: PushIteratorOptions;
 
   constructor(options: PushIteratorOptions) {
     this.#options = options;
-    this.#onEnd = options.onEnd;
+    if (options.onEnd) this.#onEnd = { stop: options.onEnd };
   }
 
   /**
@@ -77,7 +76,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
    * which unhooks itself, so that a subscription holds no closure to do it.
    */
   whenEnded(stopper: Stoppable): void {
-    this.#stopper = stopper;
+    this.#onEnd = stopper;
   }
 
   /** The iterator to hand to GraphQL (this object). */
@@ -202,11 +201,8 @@ export class PushIterator<T> implements AsyncIterableIterator<T>, DirectConsumpt
     this.#clear();
     if (this.#drained) this.#wakeDrained();
     const onEnd = this.#onEnd;
-    const stopper = this.#stopper;
     this.#onEnd = undefined;
-    this.#stopper = undefined;
-    onEnd?.();
-    stopper?.stop();
+    onEnd?.stop();
   }
 
   #takeFailure(): Error {
