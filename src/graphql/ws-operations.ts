@@ -1,4 +1,4 @@
-import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { CloseCode, type Context, type OperationResult, type SubscribeMessage, type SubscribePayload } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { LiveSubscription, type createLiveDelivery } from './live/live-delivery.js';
@@ -8,8 +8,13 @@ import { nextMessage } from './live/next-frame.js';
 type Execute = (args: ExecutionArgs) => OperationResult;
 type Subscriptions = Record<string, unknown>;
 
-/** An operation ready to run: its arguments and the enveloped execute and subscribe that run it. */
-export type PreparedOperation = { args: ExecutionArgs; execute: Execute; subscribe: Execute };
+/** An operation ready to run: its arguments, the operation they select (if one), and the enveloped execute and subscribe that run it. */
+export type PreparedOperation = {
+  args: ExecutionArgs;
+  operation: OperationDefinitionNode | null | undefined;
+  execute: Execute;
+  subscribe: Execute;
+};
 
 /** What the operations need of a socket (GraphqlWsConnection). */
 export type OperationSocket = {
@@ -87,8 +92,7 @@ export function createOperations(live: ReturnType<typeof createLiveDelivery>, ho
           if (id in table()) sendErrors(conn, id, prepared);
           return;
         }
-        const { args, execute, subscribe } = prepared as PreparedOperation;
-        const operation = getOperationAST(args.document, args.operationName);
+        const { args, operation, execute, subscribe } = prepared as PreparedOperation;
         if (!operation) {
           if (id in table()) sendErrors(conn, id, [new GraphQLError('Unable to identify operation')]);
           return;

@@ -105,7 +105,8 @@ export function attachWebSocketServer(options: WsOptions) {
       if (errors.length > 0) return errors;
       validDocuments.add(document);
     }
-    if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
+    const operation = getOperationAST(document, payload.operationName);
+    if (operation?.operation !== 'subscription') {
       // Counted until its result is on the wire, so a shutdown closes the socket only after.
       (ctx.extra.pending ??= new Map()).set(id, operations.enter());
     }
@@ -116,7 +117,7 @@ export function attachWebSocketServer(options: WsOptions) {
       variableValues: payload.variables,
       contextValue: await contextFactory(),
     };
-    return { args, execute, subscribe };
+    return { args, operation, execute, subscribe };
   };
   const onComplete = (ctx: Ctx, id: string) => settle(ctx.extra, id);
   // Errors raised by a subscription's event stream reach here without passing yoga's masking.
