@@ -15,7 +15,7 @@ import { topics as makeTopics, type Bus, type Topics } from './modules/realtime/
 import { createMemoryBus } from './modules/realtime/memory-bus.js';
 import { createMemoryStream } from './modules/realtime/memory-stream.js';
 import { createRedisBus } from './modules/realtime/redis-bus.js';
-import { createRedisStream } from './modules/realtime/redis-stream.js';
+import { createRedisStream, messageStreamKeys } from './modules/realtime/redis-stream.js';
 import type { MessageStream } from './modules/realtime/stream.js';
 import type { PresenceStore } from './modules/presence/presence-store.js';
 import { createMemoryPresence } from './modules/presence/memory-presence.js';
@@ -92,8 +92,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       stream = createRedisStream({
         redis: commands!,
         blocking: blocking!,
-        key: `${config.redis.keyPrefix}stream:messages`,
-        group: 'persisters',
+        ...messageStreamKeys(config.redis.keyPrefix),
         deadLetterMax: config.deadLetterMax,
       });
       presence = createRedisPresence(commands!, config.redis.keyPrefix);

@@ -16,14 +16,7 @@ export function createRedisBus(publisher: Redis, subscriber: Redis): Bus {
   });
 
   return {
-    async publish(topics, payload) {
-      // One round trip for the lot: ioredis pipelines commands queued in the same tick.
-      const pipeline = publisher.pipeline();
-      for (const topic of topics) pipeline.publish(topic, payload);
-      const results = await pipeline.exec();
-      const failed = results?.find(([error]) => error);
-      if (failed) throw failed[0];
-    },
+    publish: createRedisPublisher(publisher).publish,
     async subscribe(topic, handler): Promise<Unsubscribe> {
       // Resolves only after Redis confirmed SUBSCRIBE, which is what makes the Bus contract hold.
       const id = await pubsub.subscribe(topic, (payload: string) => handler(payload));
@@ -38,6 +31,20 @@ export function createRedisBus(publisher: Redis, subscriber: Redis): Bus {
     isLive: () => subscriber.status === 'ready',
     async close() {
       // Connections are closed by their owner (deps.ts).
+    },
+  };
+}
+
+/** The publishing half alone, for a process part that never subscribes (the worker thread). */
+export function createRedisPublisher(publisher: Redis): Pick<Bus, 'publish'> {
+  return {
+    async publish(topics, payload) {
+      // One round trip for the lot: ioredis pipelines commands queued in the same tick.
+      const pipeline = publisher.pipeline();
+      for (const topic of topics) pipeline.publish(topic, payload);
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error);
+      if (failed) throw failed[0];
     },
   };
 }

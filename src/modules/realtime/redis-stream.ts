@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_DEAD_LETTER_MAX, type MessageStream, type StreamEntry } from './stream.js';
 
+/** Where a deployment's send requests queue (its key prefix keeps deployments apart), and who consumes them. */
+export const messageStreamKeys = (keyPrefix: string) => ({ key: `${keyPrefix}stream:messages`, group: 'persisters' });
+
 export type RedisStreamOptions = {
   /** Normal commands: XADD, XACK, XCLAIM, XTRIM... */
   redis: Redis;
