@@ -15,6 +15,7 @@ import { decodeRevocation } from './modules/auth/session-revocations.js';
 import { decodeTyping } from './modules/typing/typing-event.js';
 import { decodePresence } from './modules/presence/presence-service.js';
 import { startMessageWorker } from './modules/worker/message-worker.js';
+import { startThreadedMessageWorker } from './modules/worker/threaded-worker.js';
 import type { StreamConsumer } from './modules/worker/stream-consumer.js';
 import { buildServices } from './services.js';
 import { createLocalFileRoutes, FILES_PATH, type LocalStorage } from './modules/files/local-storage.js';
@@ -137,18 +138,39 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
         }),
       ];
       if (options.worker !== false) {
-        worker = startMessageWorker({
-          stream: deps.stream,
+        const shared = {
           consumer: deps.instanceId,
-          pool: deps.pool,
-          bus: deps.bus,
-          topics: deps.topics,
-          logger,
-          metrics,
           batchSize: config.workerBatchSize,
           claimIdleMs: config.workerClaimIdleMs,
           killAfterCommit: config.failpoint === 'kill-after-commit',
-        });
+        };
+        if (config.redis && config.workerThread) {
+          const threaded = startThreadedMessageWorker({
+            data: {
+              ...shared,
+              databaseUrl: deps.databaseUrl,
+              redisUrl: config.redis.url,
+              keyPrefix: config.redis.keyPrefix,
+              deadLetterMax: config.deadLetterMax,
+              logLevel: config.logLevel,
+            },
+            logger,
+            metrics,
+          });
+          worker = threaded;
+          // Bounded: a thread that cannot reach Redis keeps retrying; sends wait in the stream meanwhile.
+          await waitAtMost(threaded.started, config.shutdownTimeoutMs);
+        } else {
+          worker = startMessageWorker({
+            ...shared,
+            stream: deps.stream,
+            pool: deps.pool,
+            bus: deps.bus,
+            topics: deps.topics,
+            logger,
+            metrics,
+          });
+        }
       }
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);

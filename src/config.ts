@@ -47,6 +47,7 @@ const envSchema = z.object({
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(256),
   WORKER_CLAIM_IDLE: duration.prefault('5s'),
+  WORKER_THREAD: z.enum(['true', 'false'], 'must be true or false').default('true'),
   DEAD_LETTER_MAX: z.coerce.number().int().min(1).default(10_000),
   STREAM_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(5000),
@@ -114,6 +115,8 @@ export type Config = Readonly<{
   workerBatchSize: number;
   /** Entries pending this long on a consumer are taken over by another. */
   workerClaimIdleMs: number;
+  /** With Redis: the message worker runs on a thread of its own (false: on the main event loop). */
+  workerThread: boolean;
   /** The dead-letter stream keeps the newest this many entries. */
   deadLetterMax: number;
   /** Past this many entries in the stream (the worker or the database is behind), sends are refused. */
@@ -183,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     workerBatchSize: e.WORKER_BATCH_SIZE,
     workerClaimIdleMs: e.WORKER_CLAIM_IDLE,
+    workerThread: e.WORKER_THREAD === 'true',
     deadLetterMax: e.DEAD_LETTER_MAX,
     streamMaxBacklog: e.STREAM_MAX_BACKLOG,
     groupMaxMembers: e.GROUP_MAX_MEMBERS,

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../../infra/logger.js';
-import type { Metrics } from '../../infra/metrics.js';
 import type { Bus, Topics } from '../realtime/bus.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 import type { StreamEntry } from '../realtime/stream.js';
 import { decodeSendRequest, encodeReplies, type CommitReply, type SendRequest } from '../messages/message-event.js';
 import { encodeBatch, type CommittedEvent } from '../events/committed-events.js';
@@ -13,10 +13,11 @@ import type { BatchOutcome } from './stream-consumer.js';
 
 export type MessagePersisterDeps = {
   pool: Pool;
-  bus: Bus;
+  /** Only publishes: the events topic and each instance's reply topic. */
+  bus: Pick<Bus, 'publish'>;
   topics: Topics;
   logger: Logger;
-  metrics: Metrics;
+  metrics: WorkerMetrics;
   /** Fault injection (crash tests): runs after the commit, before anything is published or acked. */
   afterCommit?: () => void;
 };
