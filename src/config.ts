@@ -47,7 +47,7 @@ const envSchema = z.object({
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(256),
   WORKER_CLAIM_IDLE: duration.prefault('5s'),
-  WORKER_THREAD: z.enum(['true', 'false'], 'must be true or false').default('true'),
+  WORKER_THREAD: z.enum(['true', 'false'], 'must be true or false').default('false'),
   DEAD_LETTER_MAX: z.coerce.number().int().min(1).default(10_000),
   STREAM_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(5000),
@@ -115,7 +115,7 @@ export type Config = Readonly<{
   workerBatchSize: number;
   /** Entries pending this long on a consumer are taken over by another. */
   workerClaimIdleMs: number;
-  /** With Redis: the message worker runs on a thread of its own (false: on the main event loop). */
+  /** With Redis: the message worker runs on a thread of its own (default false: on the main event loop, see README). */
   workerThread: boolean;
   /** The dead-letter stream keeps the newest this many entries. */
   deadLetterMax: number;

@@ -11,6 +11,7 @@ import { startServerProcess, type ServerProcess } from '../../helpers/server-pro
 // Instance A takes the sends but runs no worker; process B is the only worker and SIGKILLs itself
 // right after its first commit, before publishing or acking. Instance C, started afterwards, must
 // claim B's pending entries and finish them: every send answered, stored once, delivered once.
+// B's worker runs on its own thread (WORKER_THREAD), C's on the main event loop: both ways are covered.
 describeRedis('a worker killed with SIGKILL mid-batch', () => {
   let db: TestDatabase;
   let a: TestApp | undefined;
@@ -42,7 +43,13 @@ describeRedis('a worker killed with SIGKILL mid-batch', () => {
     const feed = collect(bobDevice, MESSAGE_RECEIVED);
     await waitFor(() => a!.app.services.feeds.listenerCount(bob.id) === 1);
 
-    b = await startServerProcess({ ...redis, DATABASE_URL: db.url, CHAT_FAILPOINT: 'kill-after-commit', WORKER_CLAIM_IDLE: '1s' });
+    b = await startServerProcess({
+      ...redis,
+      DATABASE_URL: db.url,
+      CHAT_FAILPOINT: 'kill-after-commit',
+      WORKER_CLAIM_IDLE: '1s',
+      WORKER_THREAD: 'true',
+    });
     const count = 20;
     const sends = Array.from({ length: count }, (_, i) =>
       gqlOk(a!.url, SEND, { input: { recipientId: bob.id, content: `m${i}`, clientMessageId: randomUUID() } }, alice.accessToken),
