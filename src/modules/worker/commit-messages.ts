@@ -37,6 +37,11 @@ type MessageRow = {
  * Throws if the transaction fails; nothing of the batch is stored then. Its statements are not
  * prepared (named): with array parameters, PostgreSQL's generic plans for them cost twice the
  * CPU per message of planning each batch anew (measured: 72 against 144 µs per send).
+ *
+ * Nearly every batch holds only messages never stored before, so the first attempt does not look
+ * for earlier copies: it inserts, and a conflict on insert (a redelivery, a client's retry) rolls
+ * the attempt back, and the batch is committed again, looking first. That saves a statement per
+ * batch, a round trip and its index probes (12 of ~75 µs of PostgreSQL CPU per message, measured).
  */
 export async function commitMessages(
   pool: Pool,
@@ -48,6 +53,17 @@ export async function commitMessages(
     now = new Date(),
   }: { senders?: SenderDirectory; memberLists?: MemberLists; now?: Date } = {},
 ): Promise<CommitResult[]> {
+  const caches = { senders, memberLists, now };
+  return (await commitOnce(pool, requests, caches, false)) ?? (await commitOnce(pool, requests, caches, true))!;
+}
+
+/** One transaction. Without `lookFirst`: undefined (rolled back) if anything of the batch was stored before. */
+async function commitOnce(
+  pool: Pool,
+  requests: readonly SendRequest[],
+  { senders, memberLists, now }: { senders: SenderDirectory; memberLists: MemberLists; now: Date },
+  lookFirst: boolean,
+): Promise<CommitResult[] | undefined> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -67,14 +83,16 @@ export async function commitMessages(
     const keyed = requests.filter((r) => r.clientMessageId !== null);
     // Two index lookups, not one OR: `id = ANY(..) OR (sender_id, client_message_id) IN (..)` can use
     // neither index and reads the whole table on every batch.
-    const existing = await client.query<MessageRow>(
-      `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos FROM messages WHERE id = ANY($1::uuid[])
+    const existing = lookFirst
+      ? await client.query<MessageRow>(
+          `SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos FROM messages WHERE id = ANY($1::uuid[])
        UNION
        SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, m.created_at, m.pos
          FROM unnest($2::uuid[], $3::text[]) AS k(sender_id, client_message_id)
          JOIN messages m ON m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
-      [requests.map((r) => r.id), keyed.map((r) => r.senderId), keyed.map((r) => r.clientMessageId)],
-    );
+          [requests.map((r) => r.id), keyed.map((r) => r.senderId), keyed.map((r) => r.clientMessageId)],
+        )
+      : { rows: [] as MessageRow[] };
     const byId = new Map(existing.rows.map((row) => [row.id, row]));
     const byClientKey = new Map(
       existing.rows.filter((row) => row.client_message_id !== null).map((row) => [clientKey(row.sender_id, row.client_message_id!), row]),
@@ -151,7 +169,7 @@ export async function commitMessages(
     if (inserts.length > 0) {
       // One statement, so that the event clock's lock (taken first in it) is held only for this
       // statement and the commit.
-      const { rows } = await client.query<{ base: string }>(INSERT_MESSAGES, [
+      const { rows } = await client.query<{ base: string; inserted: string }>(lookFirst ? INSERT_MESSAGES : INSERT_NEW_MESSAGES, [
         inserts.map((r) => r.id),
         inserts.map((r) => r.conversation_id),
         inserts.map((r) => r.seq),
@@ -160,6 +178,11 @@ export async function commitMessages(
         inserts.map((r) => r.client_message_id),
         inserts.map((r) => r.created_at),
       ]);
+      if (!lookFirst && Number(rows[0]!.inserted) < inserts.length) {
+        // Stored before, at least one of them: this attempt's seqs and positions would leave gaps.
+        await client.query('ROLLBACK');
+        return undefined;
+      }
       const base = Number(rows[0]!.base);
       inserts.forEach((row, index) => (row.pos = base + index + 1));
     }
@@ -187,7 +210,7 @@ const clientKey = (senderId: string, clientMessageId: string) => `${senderId}\u0
  * conversation's last message, activity and last event position, and raises each sender's
  * last_read_seq to their newest message. Returns base.
  */
-const INSERT_MESSAGES = `
+const insertMessages = (onConflict: string) => `
   WITH clock AS (
     UPDATE event_clock SET last_pos = last_pos + cardinality($1::uuid[]) WHERE id = 1
     RETURNING last_pos - cardinality($1::uuid[]) AS base
@@ -199,9 +222,14 @@ const INSERT_MESSAGES = `
   ), inserted AS (
     INSERT INTO messages (id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos)
     SELECT id, conversation_id, seq, sender_id, content, client_message_id, created_at, pos FROM batch
+    ${onConflict}
     RETURNING 1
+  ), whole AS (
+    -- A batch stored in part (rows skipped on conflict) moves nothing: the caller rolls it back.
+    SELECT count(*) = cardinality($1::uuid[]) AS ok FROM inserted
   ), newest AS (
-    SELECT DISTINCT ON (conversation_id) conversation_id, id, seq, created_at, pos FROM batch ORDER BY conversation_id, seq DESC
+    SELECT DISTINCT ON (conversation_id) conversation_id, id, seq, created_at, pos
+      FROM batch, whole WHERE whole.ok ORDER BY conversation_id, seq DESC
   ), moved AS (
     UPDATE conversations c
        SET last_seq = n.seq, last_message_id = n.id, last_activity_at = n.created_at, last_event_pos = n.pos
@@ -209,13 +237,17 @@ const INSERT_MESSAGES = `
     RETURNING 1
   ), read_by_sender AS (
     UPDATE conversation_members m SET last_read_seq = greatest(m.last_read_seq, s.seq)
-      FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM batch GROUP BY conversation_id, sender_id) s
+      FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM batch, whole WHERE whole.ok GROUP BY conversation_id, sender_id) s
      WHERE m.conversation_id = s.conversation_id AND m.user_id = s.sender_id
     RETURNING 1
   )
   SELECT base, (SELECT count(*) FROM inserted) AS inserted, (SELECT count(*) FROM moved) AS moved,
          (SELECT count(*) FROM read_by_sender) AS read
     FROM clock`;
+/** After looking for earlier copies: a conflict now is a race with another worker, and fails the batch. */
+const INSERT_MESSAGES = insertMessages('');
+/** Without looking first: rows stored before are skipped, and the caller sees `inserted` fall short. */
+const INSERT_NEW_MESSAGES = insertMessages('ON CONFLICT DO NOTHING');
 
 function toMessage(row: MessageRow, sender: MessageSender, attachments: AttachmentInfo[]): CommittedMessage {
   return {

@@ -100,11 +100,19 @@ describe('hot-path query plans over a large stored history', () => {
   }
 
   it('when the worker commits, then its statements were among those checked', async () => {
-    proxy.start();
-    await HOT_PATH_OPERATIONS.find((o) => o.name.includes('worker commit'))!.run(context);
-    const statements = proxy.stop().map((s) => s.sql);
-    expect(statements.some((sql) => /INSERT INTO messages/i.test(sql))).toBe(true);
-    expect(statements.some((sql) => /FROM messages/i.test(sql) && /client_message_id/.test(sql))).toBe(true);
+    const captured = async (name: string) => {
+      proxy.start();
+      await HOT_PATH_OPERATIONS.find((o) => o.name.includes(name))!.run(context);
+      return proxy.stop().map((s) => s.sql);
+    };
+    const lookup = (sql: string) => /FROM messages/i.test(sql) && /client_message_id/.test(sql);
+    // A new message is inserted without looking for earlier copies first.
+    const fresh = await captured('worker commit');
+    expect(fresh.some((sql) => /INSERT INTO messages/i.test(sql))).toBe(true);
+    expect(fresh.some(lookup)).toBe(false);
+    // A retry's insert conflicts; the batch is committed again, looking first.
+    const retried = await captured('a retry with the same clientMessageId');
+    expect(retried.some(lookup)).toBe(true);
   });
 });
 

@@ -114,6 +114,31 @@ describe('commitMessages against PostgreSQL', () => {
     expect(await lastSeq(ab)).toBe(2);
   });
 
+  it('when a batch mixes a message stored before with new ones, then only the new ones are stored, with seqs that leave no gap', async () => {
+    const [alice, bob] = [await user('alice'), await user('bob')];
+    const ab = await conversation(alice, bob);
+    const stored = request(ab, alice, 'stored before', 'c-1');
+    const [first] = await commitMessages(pool, [stored]);
+    const fresh = [request(ab, bob, 'new 1'), request(ab, alice, 'new 2', 'c-2')];
+
+    const results = await commitMessages(pool, [fresh[0]!, stored, fresh[1]!]);
+
+    expect(summary(results)).toEqual([
+      { kind: 'new', id: fresh[0]!.id, seq: 2 },
+      { kind: 'redelivered', id: stored.id, seq: 1 },
+      { kind: 'new', id: fresh[1]!.id, seq: 3 },
+    ]);
+    expect(results[1]).toMatchObject({ message: (first as Extract<CommitResult, { kind: 'new' }>).message });
+    expect((await rows(ab)).map((r) => [r.seq, r.content])).toEqual([
+      [1, 'stored before'],
+      [2, 'new 1'],
+      [3, 'new 2'],
+    ]);
+    expect(await lastSeq(ab)).toBe(3);
+    const { rows: positions } = await pool.query<{ pos: string }>('SELECT pos FROM messages WHERE conversation_id = $1 ORDER BY seq', [ab]);
+    expect(new Set(positions.map((p) => p.pos)).size).toBe(3);
+  });
+
   it('when a different request reuses a sender’s clientMessageId, then it is a duplicate answered with the original message', async () => {
     const [alice, bob] = [await user('alice'), await user('bob')];
     const ab = await conversation(alice, bob);
