@@ -23,7 +23,14 @@ describeRedis('the message worker on its own thread', () => {
     const target = new URL(redisUrlForTests()!);
     proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
     // The server takes sends and answers them; the only worker is the one this test starts.
-    server = await startTestApp({ databaseUrl: db.url, redisUrl: redisUrlForTests(), redisPrefix, worker: false });
+    // Sends wait for a thread that is started several times first: give them time on a loaded machine.
+    server = await startTestApp({
+      databaseUrl: db.url,
+      redisUrl: redisUrlForTests(),
+      redisPrefix,
+      worker: false,
+      env: { SEND_TIMEOUT: '30s' },
+    });
   });
   afterAll(async () => {
     await server?.stop();
