@@ -133,8 +133,10 @@ export function serveGraphqlWs(
   options: ServerOptions<Record<string, unknown> | undefined, SocketExtra>,
   subscribe: Subscribe,
   log: Logger,
+  /** In production a failure's message stays out of the close reason, as graphql-ws's own binding does. */
+  isProd: boolean,
 ) {
-  const binding: Binding = { subscribe, log, isProd: process.env.NODE_ENV === 'production' };
+  const binding: Binding = { subscribe, log, isProd };
   const { connectionInitWaitTimeout = 3000 } = options;
   const server = makeServer({ ...options, connectionInitWaitTimeout: 0 });
   wss.options.handleProtocols = handleProtocols;

@@ -187,7 +187,7 @@ export function attachWebSocketServer(options: WsOptions) {
     // Operations run here (see createOperations); subscription events through the live engine.
     const live = createLiveDelivery({ maskError: maskForYoga, metrics, logger, onReleased: (sub) => ops.released(sub) });
     const ops = createOperations(live, { prepare, onError, onComplete, maskError: maskForYoga });
-    server = serveGraphqlWs(wss, hooks, (conn, message) => ops.subscribe(conn, message), log);
+    server = serveGraphqlWs(wss, hooks, (conn, message) => ops.subscribe(conn, message), log, services.config.env === 'production');
   } else {
     // graphql-ws's own binding and per-operation execution (WS_FAST_PATH=false), to compare against.
     server = useServer<Record<string, unknown> | undefined, SocketExtra>(
