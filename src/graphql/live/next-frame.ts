@@ -19,7 +19,7 @@ export function nextFramePayload(result: ExecutionResult): Buffer {
 
 /** The whole `next` message for one operation (a query's or mutation's answer). */
 export function nextMessage(id: string, result: ExecutionResult): string {
-  return `{"id":${JSON.stringify(id)},"type":"next","payload":${nextPayloadJson(result)}}`;
+  return `${nextFramePrefix(id)}${nextPayloadJson(result)}}`;
 }
 
 function nextPayloadJson(result: ExecutionResult): string {
