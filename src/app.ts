@@ -1,5 +1,5 @@
 // How it is served: yoga over HTTP and graphql-ws on one server, the stream worker beside them.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Deps } from './deps.js';
 import type { Services } from './graphql/context.js';
@@ -7,6 +7,7 @@ import { attachWebSocketServer } from './graphql/ws-server.js';
 import { createGraphQLServer, GRAPHQL_PATH } from './graphql/yoga.js';
 import { rejectOversizedBody } from './http/body-limit.js';
 import { createHealthRoutes } from './http/health.js';
+import { createWebClientRoutes, defaultWebDir } from './http/web-client.js';
 import { waitAtMost } from './infra/with-timeout.js';
 import { createWorkTracker } from './infra/work-tracker.js';
 import { startPeriodic, type Periodic } from './infra/periodic.js';
@@ -41,6 +42,8 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
 
   const state = { draining: false };
   const health = createHealthRoutes(deps, state);
+  const webClient = createWebClientRoutes(config.webDir ?? defaultWebDir());
+  const routes = async (req: IncomingMessage, res: ServerResponse) => (await health(req, res)) || webClient(req, res);
   const requests = createWorkTracker();
   const files = deps.storage.kind === 'local' ? localFileRoutes(deps.storage as LocalStorage, services) : undefined;
   const httpServer = createServer((req, res) => {
@@ -48,7 +51,7 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
     const isFile = files !== undefined && req.url?.startsWith(FILES_PATH);
     // File bodies are streamed to disk with their own bound (the declared size); the rest is GraphQL.
     if (!isFile && rejectOversizedBody(req, res)) return;
-    (isFile ? files!(req, res) : health(req, res))
+    (isFile ? files!(req, res) : routes(req, res))
       .then(async (handled) => {
         if (!handled) await yoga.handle(req, res);
       })

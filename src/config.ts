@@ -54,6 +54,8 @@ const envSchema = z.object({
   PRESENCE_LEASE: duration.prefault('30s'),
   WS_KEEPALIVE: duration.prefault('12s'),
   WS_FAST_PATH: z.enum(['true', 'false'], 'must be true or false').default('true'),
+  WEB_DIR: z.string().trim().min(1).optional(),
+  DASHBOARD_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 16`)').optional(),
   MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -142,6 +144,10 @@ export type Config = Readonly<{
   wsFastPath: boolean;
   /** How long an instance's claim that a user is online lasts unless renewed (a killed instance's users go offline by then). */
   presenceLeaseMs: number;
+  /** The built web client (and dashboard page) served at /; unset: dist/web beside the server. */
+  webDir: string | undefined;
+  /** The token that opens /dashboard; unset: /dashboard is closed. */
+  dashboardToken: string | undefined;
   /** Schema introspection (and GraphiQL, which needs it); off by default in production. */
   introspection: boolean;
   failpoint: 'kill-after-commit' | undefined;
@@ -210,6 +216,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     }),
     publicUrl: e.PUBLIC_URL,
+    webDir: e.WEB_DIR,
+    dashboardToken: e.DASHBOARD_TOKEN,
     introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     failpoint: e.CHAT_FAILPOINT,
   });
