@@ -31,7 +31,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default defineConfig(
-  globalIgnores(['dist/', 'node_modules/', 'coverage/', 'src/generated/', '.data/', '.test-data/', 'client/gql/']),
+  globalIgnores(['dist/', 'node_modules/', 'coverage/', 'src/generated/', '.data/', '.test-data/', 'client/gql/', 'web/src/gql/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
