@@ -107,6 +107,7 @@ export function buildServices(deps: Deps): Services {
       readClock: () => readClock(deps.pool),
       replay: (userId, after, upTo) => replayAll(deps.pool, userId, after, upTo),
       logger,
+      deliveryLatency: metrics.deliveryLatency,
       onEvent: (event) => {
         if (event.kind === 'conversation') for (const userId of event.removed) access.forget(event.conversationId, userId);
       },

@@ -36,6 +36,12 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
+    deliveryLatency: new Histogram({
+      name: 'chat_delivery_latency_seconds',
+      help: 'Time from sendMessage appending a message to this instance handing its committed event to local subscriptions: once per message per instance that has any, not per socket.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
     streamPending: new Gauge({ name: 'chat_stream_pending', help: 'Stream entries handed out and not yet acked.', registers }),
     streamUndelivered: new Gauge({ name: 'chat_stream_undelivered', help: 'Stream entries not yet read by any worker.', registers }),
     streamDeadLetters: new Gauge({

@@ -7,7 +7,18 @@ import { reviveMessage } from '../messages/message-event.js';
 export type ConversationChangeKind = 'CREATED' | 'MEMBERS_ADDED' | 'MEMBER_REMOVED' | 'MEMBER_LEFT' | 'RENAMED' | 'ROLE_CHANGED';
 
 export type CommittedEvent =
-  | { kind: 'message'; pos: number; conversationId: string; recipients: string[]; message: CommittedMessage }
+  | {
+      kind: 'message';
+      pos: number;
+      conversationId: string;
+      recipients: string[];
+      message: CommittedMessage;
+      /**
+       * Epoch ms at which sendMessage appended it (the sending instance's clock), for the
+       * send-to-delivery latency; absent from events read back from the database.
+       */
+      sentAt?: number;
+    }
   | {
       kind: 'conversation';
       pos: number;

@@ -16,6 +16,11 @@ export type EventRouterOptions = {
   logger: Logger;
   /** Side effects of an event on this instance (cache invalidation...), before it reaches anyone. */
   onEvent?: (event: CommittedEvent) => void;
+  /**
+   * Send-to-delivery latency, observed once per message event that reached a listener here (not
+   * once per listener: the hot path stays one clock read per message and instance).
+   */
+  deliveryLatency?: { observe(seconds: number): void };
   /** How long a missing range may stay missing before it is read from the database. */
   gapWaitMs?: number;
   /** How often the clock is read, to notice a commit whose batch never came. */
@@ -34,7 +39,19 @@ export type EventRouterOptions = {
  * order, with no gap and no repeat.
  */
 export function createEventRouter(options: EventRouterOptions) {
-  const { bus, topics, feeds, readClock, replay, logger, onEvent, gapWaitMs = 1000, pollEveryMs = 1000, maxPending = 10_000 } = options;
+  const {
+    bus,
+    topics,
+    feeds,
+    readClock,
+    replay,
+    logger,
+    onEvent,
+    deliveryLatency,
+    gapWaitMs = 1000,
+    pollEveryMs = 1000,
+    maxPending = 10_000,
+  } = options;
   const log = logger.child({ component: 'event-router' });
   /** Every position at or below this has been handed to the local feeds. Undefined until started. */
   let delivered: number | undefined;
@@ -47,9 +64,18 @@ export function createEventRouter(options: EventRouterOptions) {
   let poller: NodeJS.Timeout | undefined;
   let stopped = false;
 
+  /** From the append (or, for an event read back from the database, the commit) to now. */
+  const observeLatency = (event: CommittedEvent) => {
+    if (event.kind !== 'message' || !deliveryLatency) return;
+    const sentAt = event.sentAt ?? event.message.createdAt.getTime();
+    deliveryLatency.observe(Math.max(0, Date.now() - sentAt) / 1000);
+  };
+
   const dispatch = (event: CommittedEvent) => {
     onEvent?.(event);
-    for (const userId of event.recipients) feeds.dispatch(userId, event);
+    let reached = false;
+    for (const userId of event.recipients) if (feeds.dispatch(userId, event)) reached = true;
+    if (reached) observeLatency(event);
   };
 
   const drain = () => {
@@ -81,10 +107,15 @@ export function createEventRouter(options: EventRouterOptions) {
     filling = (async () => {
       const users = feeds.listeningUsers();
       log.warn({ from, to: target, users: users.length }, 'events missing from the bus; reading them from the database');
+      // Read per user, but each message's latency observed once, as on the live path.
+      const observed = new Set<number>();
       for (const userId of users) {
         for (const event of await replay(userId, from, target)) {
           onEvent?.(event);
-          feeds.dispatch(userId, event);
+          if (feeds.dispatch(userId, event) && !observed.has(event.pos)) {
+            observed.add(event.pos);
+            observeLatency(event);
+          }
         }
       }
       delivered = target;

@@ -57,7 +57,14 @@ export function createMessagePersister({ pool, bus, topics, logger, metrics, aft
       const { entry, request } = decoded[index]!;
       if (result.kind === 'new') {
         const { message, memberIds } = result;
-        events.push({ kind: 'message', pos: message.pos, conversationId: message.conversationId, recipients: memberIds, message });
+        events.push({
+          kind: 'message',
+          pos: message.pos,
+          conversationId: message.conversationId,
+          recipients: memberIds,
+          message,
+          sentAt: request.sentAt,
+        });
         metrics.messagesCommitted.inc();
         metrics.workerLag.observe(Math.max(0, committedAt - request.sentAt) / 1000);
       }
