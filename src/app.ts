@@ -6,7 +6,8 @@ import type { Services } from './graphql/context.js';
 import { attachWebSocketServer } from './graphql/ws-server.js';
 import { createGraphQLServer, GRAPHQL_PATH } from './graphql/yoga.js';
 import { rejectOversizedBody } from './http/body-limit.js';
-import { createHealthRoutes } from './http/health.js';
+import { createDashboardRoutes } from './http/dashboard.js';
+import { createHealthRoutes, metricsText } from './http/health.js';
 import { createWebClientRoutes, defaultWebDir } from './http/web-client.js';
 import { waitAtMost } from './infra/with-timeout.js';
 import { createWorkTracker } from './infra/work-tracker.js';
@@ -42,8 +43,18 @@ export function buildApp(deps: Deps, options: { worker?: boolean } = {}): App {
 
   const state = { draining: false };
   const health = createHealthRoutes(deps, state);
-  const webClient = createWebClientRoutes(config.webDir ?? defaultWebDir());
-  const routes = async (req: IncomingMessage, res: ServerResponse) => (await health(req, res)) || webClient(req, res);
+  const webDir = config.webDir ?? defaultWebDir();
+  const webClient = createWebClientRoutes(webDir);
+  const dashboard = createDashboardRoutes({
+    token: config.dashboardToken,
+    webDir,
+    metricsText: () => metricsText(deps),
+    metricsContentType: metrics.registry.contentType,
+    logger,
+    trustProxy: config.trustProxy,
+  });
+  const routes = async (req: IncomingMessage, res: ServerResponse) =>
+    (await health(req, res)) || (await dashboard(req, res)) || webClient(req, res);
   const requests = createWorkTracker();
   const files = deps.storage.kind === 'local' ? localFileRoutes(deps.storage as LocalStorage, services) : undefined;
   const httpServer = createServer((req, res) => {

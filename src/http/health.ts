@@ -52,18 +52,24 @@ export function createHealthRoutes(deps: Deps, state: HealthState) {
         return true;
       }
       case '/metrics': {
-        const stats = await deps.stream.stats().catch(() => undefined);
-        if (stats) {
-          deps.metrics.streamPending.set(stats.pending);
-          deps.metrics.streamUndelivered.set(stats.undelivered);
-          deps.metrics.streamDeadLetters.set(stats.deadLetters);
-        }
+        const text = await metricsText(deps);
         res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
-        res.end(await deps.metrics.registry.metrics());
+        res.end(text);
         return true;
       }
       default:
         return false;
     }
   };
+}
+
+/** What /metrics answers (the dashboard reads the same): the registry, with the stream's gauges read now. */
+export async function metricsText(deps: Pick<Deps, 'stream' | 'metrics'>): Promise<string> {
+  const stats = await deps.stream.stats().catch(() => undefined);
+  if (stats) {
+    deps.metrics.streamPending.set(stats.pending);
+    deps.metrics.streamUndelivered.set(stats.undelivered);
+    deps.metrics.streamDeadLetters.set(stats.deadLetters);
+  }
+  return deps.metrics.registry.metrics();
 }
