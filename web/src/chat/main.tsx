@@ -1,4 +1,6 @@
-// The chat client: to be built (issue 10).
+// The chat client: a single page served at /. See app.tsx for its structure.
 import { render } from 'preact';
+import { App } from './app';
+import './styles/chat.css';
 
-render(<h1>Chat</h1>, document.getElementById('app')!);
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,98 @@
+// A conversation's messages, oldest at the top. Scrolling near the top loads the page before
+// (keeping what was on screen in place); a new message scrolls into view only if the reader was
+// already at the bottom. role=log makes additions polite live announcements.
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useChat, useChatState } from '../chat-context';
+import { receiptLabel } from '../receipts/receipt-label';
+import { loadHistory } from './history';
+import { MessageItem, OutgoingItem } from './message-item';
+import { retryMessage } from './send-message';
+
+const NEAR_TOP_PX = 120;
+const NEAR_BOTTOM_PX = 80;
+
+export function MessageList({ conversationId, label }: { conversationId: string; label: string }) {
+  const { client, store } = useChat();
+  const state = useChatState((s) => s);
+  const bucket = state.buckets[conversationId];
+  const conversation = state.conversations[conversationId]!;
+  const outgoing = state.outgoing[conversationId] ?? [];
+  const messages = bucket?.messages ?? [];
+  const list = useRef<HTMLDivElement>(null);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [loadFailed, setLoadFailed] = useState(false);
+  const atBottom = useRef(true);
+  const before = useRef<{ firstSeq: number | undefined; height: number; top: number } | null>(null);
+
+  useEffect(() => {
+    if (bucket?.loaded) return;
+    void loadHistory(client, store, conversationId, 'newest').then((ok) => setLoadFailed(!ok));
+  }, [conversationId]);
+
+  async function loadOlder() {
+    const el = list.current;
+    if (!el || loadingOlder || !bucket?.hasOlder) return;
+    setLoadingOlder(true);
+    await loadHistory(client, store, conversationId, 'older');
+    setLoadingOlder(false);
+  }
+
+  // Remember the geometry before each render, so the layout effect can tell a prepend (keep the
+  // view where it was) from an append (follow it if we were at the bottom).
+  const el = list.current;
+  before.current = el ? { firstSeq: messages[0]?.seq, height: el.scrollHeight, top: el.scrollTop } : null;
+
+  const firstSeq = messages[0]?.seq;
+  const count = messages.length + outgoing.length;
+  useLayoutEffect(() => {
+    const node = list.current;
+    const prior = before.current;
+    if (!node) return;
+    if (prior && prior.firstSeq !== undefined && firstSeq !== undefined && firstSeq < prior.firstSeq) {
+      node.scrollTop = prior.top + (node.scrollHeight - prior.height);
+    } else if (atBottom.current) {
+      node.scrollTop = node.scrollHeight;
+    }
+    // A first page shorter than the view gives no scrollbar to scroll up with: fetch more now.
+    if (bucket?.loaded && bucket.hasOlder && node.scrollHeight <= node.clientHeight) void loadOlder();
+  }, [firstSeq, count, bucket?.loaded]);
+
+  function onScroll() {
+    const node = list.current!;
+    atBottom.current = node.scrollHeight - node.scrollTop - node.clientHeight < NEAR_BOTTOM_PX;
+    if (node.scrollTop < NEAR_TOP_PX) void loadOlder();
+  }
+
+  const newestMine = [...messages].reverse().find((m) => m.sender.id === state.me.id);
+
+  return (
+    <div class="messages-wrap">
+      {loadFailed && (
+        <p role="alert" class="error">
+          Could not load the history.{' '}
+          <button type="button" onClick={() => void loadHistory(client, store, conversationId, 'newest').then((ok) => setLoadFailed(!ok))}>
+            Try again
+          </button>
+        </p>
+      )}
+      <div ref={list} class="messages" role="log" aria-label={label} tabIndex={0} onScroll={onScroll}>
+        <ol class="message-items">
+          {bucket?.loaded && !bucket.hasOlder && messages.length > 0 && <li class="history-start muted">Beginning of the conversation</li>}
+          {loadingOlder && <li class="muted">Loading earlier messages…</li>}
+          {bucket?.loaded && messages.length === 0 && outgoing.length === 0 && <li class="muted">No messages yet. Say hello!</li>}
+          {messages.map((message) => (
+            <MessageItem
+              key={message.id}
+              message={message}
+              mine={message.sender.id === state.me.id}
+              receipt={message === newestMine ? receiptLabel(state, conversation, message.seq) : undefined}
+            />
+          ))}
+          {outgoing.map((message) => (
+            <OutgoingItem key={message.clientMessageId} message={message} onRetry={() => void retryMessage(client, store, message)} />
+          ))}
+        </ol>
+      </div>
+    </div>
+  );
+}
