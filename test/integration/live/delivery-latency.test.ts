@@ -19,7 +19,11 @@ describe('send-to-delivery latency metric', () => {
   });
 
   it('when a message reaches two devices of its recipient, then the latency is observed once, and only for messages someone here listens to', async () => {
-    const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => registerUser(server.url, name)));
+    const [alice, bob, carol] = await Promise.all([
+      registerUser(server.url, 'alice'),
+      registerUser(server.url, 'bob'),
+      registerUser(server.url, 'carol'),
+    ]);
     for (let i = 0; i < 2; i++) devices.push(await connectWs(server.wsUrl, bob.accessToken));
     const feeds = devices.map((device) => collect(device, MESSAGE_RECEIVED));
     await waitFor(() => server.app.services.feeds.listenerCount(bob.id) === 2);
