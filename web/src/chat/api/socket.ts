@@ -46,6 +46,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createSocket(session: Session): Socket {
   let state: ConnectionState = 'connecting';
   let forceRefresh = false;
+  /** The token the current (or last) connection was opened with: the stale one after a 4403. */
+  let tokenInUse: string | undefined;
   let pongTimer: ReturnType<typeof setTimeout> | undefined;
   const listeners = new Set<{ state?(state: ConnectionState): void; connected?(): void }>();
 
@@ -64,9 +66,10 @@ export function createSocket(session: Session): Socket {
     retryWait: (retries) => sleep(Math.min(500 * 2 ** retries, MAX_RETRY_WAIT_MS) * (0.5 + Math.random() / 2)),
     keepAlive: PING_INTERVAL_MS,
     connectionParams: async () => {
-      const current = session.current()?.tokens.accessToken;
-      const token = forceRefresh ? await session.refresh(current) : await session.accessToken();
+      // After a 4403, refresh unless someone already has since the refused token was used.
+      const token = forceRefresh ? await session.refresh(tokenInUse) : await session.accessToken();
       forceRefresh = false;
+      tokenInUse = token;
       return { authorization: `Bearer ${token}` };
     },
     on: {
@@ -99,6 +102,7 @@ export function createSocket(session: Session): Socket {
     if (!token || token === lastToken) return;
     lastToken = token;
     if (state !== 'online') return;
+    tokenInUse = token;
     const stop = client.subscribe(
       { query: stringifyDocument(RenewSocketMutation), variables: { accessToken: token } },
       { next: () => undefined, error: () => undefined, complete: () => stop() },

@@ -22,34 +22,37 @@ export function MessageList({ conversationId, label }: { conversationId: string;
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [loadFailed, setLoadFailed] = useState(false);
   const atBottom = useRef(true);
-  const before = useRef<{ firstSeq: number | undefined; height: number; top: number } | null>(null);
 
   useEffect(() => {
     if (bucket?.loaded) return;
     void loadHistory(client, store, conversationId, 'newest').then((ok) => setLoadFailed(!ok));
   }, [conversationId]);
 
+  // Keeping the view still while older messages are inserted above it: before loading, note where
+  // the first message shown sits in the viewport; once the page is in the DOM, scroll so it sits
+  // there again. (Chromium's scroll anchoring does not help at scrollTop 0, where this happens.)
+  const anchor = useRef<{ element: Element; offset: number } | null>(null);
+  const offsetIn = (node: HTMLElement, element: Element) => element.getBoundingClientRect().top - node.getBoundingClientRect().top;
+
   async function loadOlder() {
-    const el = list.current;
-    if (!el || loadingOlder || !bucket?.hasOlder) return;
+    const node = list.current;
+    if (!node || loadingOlder || !bucket?.hasOlder) return;
+    const first = node.querySelector('li.message');
+    anchor.current = first ? { element: first, offset: offsetIn(node, first) } : null;
     setLoadingOlder(true);
     await loadHistory(client, store, conversationId, 'older');
     setLoadingOlder(false);
   }
 
-  // Remember the geometry before each render, so the layout effect can tell a prepend (keep the
-  // view where it was) from an append (follow it if we were at the bottom).
-  const el = list.current;
-  before.current = el ? { firstSeq: messages[0]?.seq, height: el.scrollHeight, top: el.scrollTop } : null;
-
   const firstSeq = messages[0]?.seq;
   const count = messages.length + outgoing.length;
   useLayoutEffect(() => {
     const node = list.current;
-    const prior = before.current;
     if (!node) return;
-    if (prior && prior.firstSeq !== undefined && firstSeq !== undefined && firstSeq < prior.firstSeq) {
-      node.scrollTop = prior.top + (node.scrollHeight - prior.height);
+    const held = anchor.current;
+    if (held?.element.isConnected && node.firstElementChild?.querySelector('li.message') !== held.element) {
+      node.scrollTop += offsetIn(node, held.element) - held.offset;
+      anchor.current = null;
     } else if (atBottom.current) {
       node.scrollTop = node.scrollHeight;
     }

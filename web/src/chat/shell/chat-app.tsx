@@ -17,7 +17,9 @@ export function ChatApp({ session, me }: { session: Session; me: { id: string; u
     const connection = createConnection(session);
     const store = createStore<ChatState>(initialChatState(me));
     return { client: connection.client, socket: connection.socket, store, session, dispose: connection.dispose };
-  }, [session, me]);
+    // Not on `me`: every token refresh hands a new (equal) user object, and rebuilding here would
+    // drop the socket and the store each time. A different user remounts ChatApp (its key).
+  }, [session]);
 
   useEffect(() => {
     const stops = [
