@@ -12,6 +12,8 @@
 //
 // Components get the chat (client, store) through useChat() from './chat-context'.
 import type { ComponentType } from 'preact';
+import { FileComposerAttach, FileMessageAttachments } from './files/file-seams';
+import { GroupHeaderActions, GroupSidebarActions } from './groups/group-seams';
 import type { ChatConversation, ChatMessage } from './state/chat-state';
 
 export type ComposerAttachProps = {
@@ -31,4 +33,9 @@ export type Seams = {
 };
 
 /** Register feature components here. */
-export const seams: Seams = {};
+export const seams: Seams = {
+  ConversationHeaderActions: GroupHeaderActions,
+  SidebarActions: GroupSidebarActions,
+  ComposerAttach: FileComposerAttach,
+  MessageAttachments: FileMessageAttachments,
+};

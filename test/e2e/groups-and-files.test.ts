@@ -1,0 +1,184 @@
+// Groups and files in the web client, in a real browser: people create a group, manage its
+// members and chat in it live; a removed member stops receiving it; files are attached, shown and
+// downloaded. What is asserted is what each person sees on their page.
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBrowser, startBrowserHarness, type BrowserHarness } from '../helpers/browser.js';
+import { DIRECT, sendTo } from '../helpers/chat.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { png } from '../helpers/files.js';
+import { gqlOk, registerUser, type TestUser } from '../helpers/graphql.js';
+
+const POLL = { timeout: 15_000 };
+
+describeBrowser('groups and files in the web client', () => {
+  let db: TestDatabase;
+  let harness: BrowserHarness;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    harness = await startBrowserHarness({ databaseUrl: db.url });
+  }, 180_000);
+  afterAll(async () => {
+    await harness?.close();
+    await db?.drop();
+  });
+
+  /** A registered user (through the API, to save time) logged in through the page's own form. */
+  async function loggedIn(user: TestUser): Promise<Page> {
+    const { page } = await harness.newUser();
+    await page.goto('/');
+    const form = page.getByRole('form', { name: 'Log in' });
+    await form.getByLabel('Email').fill(user.email);
+    await form.getByLabel('Password').fill(user.password);
+    await form.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.getByText(`Signed in as ${user.username}`).isVisible(), POLL).toBe(true);
+    return page;
+  }
+
+  const conversationButton = (page: Page, title: string) =>
+    page.getByRole('list', { name: 'Conversation list' }).getByRole('button', { name: new RegExp(`^${title}`) });
+  const messages = (page: Page) => page.getByRole('log');
+
+  async function send(page: Page, text: string) {
+    await page.getByRole('textbox', { name: 'Message' }).fill(text);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+  }
+
+  /** Picks people in a user picker by typing their username and choosing the match. */
+  async function pick(scope: ReturnType<Page['getByRole']>, user: TestUser) {
+    await scope.getByLabel(/by username/).fill(user.username);
+    await scope.getByRole('button', { name: `Add ${user.username}` }).click();
+  }
+
+  it('when an admin creates a group, adds and removes members, then everyone in it chats live and a removed member gets no more of it', async () => {
+    const url = harness.app.url;
+    const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => registerUser(url, name)));
+    const [a, b, c] = await Promise.all([alice!, bob!, carol!].map(loggedIn));
+    const [pageA, pageB, pageC] = [a!, b!, c!];
+
+    // Alice creates "Trio" with Bob, choosing him by username in the dialog.
+    await pageA.getByRole('button', { name: 'New group' }).click();
+    const create = pageA.getByRole('dialog', { name: 'New group' });
+    await create.getByLabel('Group name').fill('Trio');
+    await pick(create, bob!);
+    await expect.poll(() => create.getByRole('list', { name: 'Picked' }).innerText()).toContain(bob!.username);
+    await create.getByRole('button', { name: 'Create group with 2 people' }).click();
+    await expect.poll(() => create.isVisible()).toBe(false);
+    await expect.poll(() => pageA.getByRole('heading', { name: 'Trio' }).isVisible(), POLL).toBe(true);
+
+    // Bob sees the group arrive live and opens it.
+    await conversationButton(pageB, 'Trio').click();
+    await expect.poll(() => pageB.getByRole('heading', { name: 'Trio' }).isVisible(), POLL).toBe(true);
+
+    // Alice adds Carol from the members dialog; the list follows.
+    await pageA.getByRole('button', { name: 'Members (2)' }).click();
+    const membersA = pageA.getByRole('dialog', { name: 'Members of Trio' });
+    await pick(membersA, carol!);
+    await membersA.getByRole('button', { name: 'Add to group' }).click();
+    await expect.poll(() => membersA.getByRole('list', { name: 'Members' }).innerText(), POLL).toContain(carol!.username);
+    await harness.screenshot(pageA, 'group-members');
+    await pageA.keyboard.press('Escape');
+    await expect.poll(() => membersA.isVisible()).toBe(false);
+    await expect.poll(() => pageA.getByRole('button', { name: 'Members (3)' }).isVisible(), POLL).toBe(true);
+
+    await conversationButton(pageC, 'Trio').click();
+    await expect.poll(() => pageC.getByRole('heading', { name: 'Trio' }).isVisible(), POLL).toBe(true);
+
+    // All three see each other's messages live.
+    await send(pageA, 'hello trio from alice');
+    await send(pageC, 'carol is here');
+    for (const page of [pageA, pageB, pageC]) {
+      await expect.poll(() => messages(page).innerText(), POLL).toContain('hello trio from alice');
+      await expect.poll(() => messages(page).innerText(), POLL).toContain('carol is here');
+    }
+    await harness.screenshot(pageB, 'group');
+
+    // Bob, a plain member, sees the members and roles but no Remove buttons.
+    await pageB.getByRole('button', { name: 'Members (3)' }).click();
+    const membersB = pageB.getByRole('dialog', { name: 'Members of Trio' });
+    const listB = membersB.getByRole('list', { name: 'Members' });
+    await expect.poll(() => listB.getByRole('listitem').count(), POLL).toBe(3);
+    expect(await listB.getByRole('listitem').filter({ hasText: alice!.username }).innerText()).toContain('Admin');
+    expect(await membersB.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+    expect(await membersB.innerText()).toContain('only admins can add or remove people');
+
+    // Alice removes Carol; Bob's open dialog follows the change live.
+    await pageA.getByRole('button', { name: 'Members (3)' }).click();
+    await membersA.getByRole('button', { name: `Remove ${carol!.username}` }).click();
+    await membersA.getByRole('button', { name: `Yes, remove ${carol!.username}` }).click();
+    await expect.poll(() => membersA.getByRole('status').filter({ hasText: 'Removed' }).innerText(), POLL).toContain(carol!.username);
+    await expect.poll(() => listB.getByRole('listitem').count(), POLL).toBe(2);
+    expect(await listB.innerText()).not.toContain(carol!.username);
+    await pageA.keyboard.press('Escape');
+    await pageB.keyboard.press('Escape');
+
+    // Carol's page drops the group at once.
+    await expect.poll(() => conversationButton(pageC, 'Trio').count(), POLL).toBe(0);
+
+    // A later message reaches Alice and Bob, and not Carol: Carol's inbox delivers in commit
+    // order, so once a message Alice sends her afterwards has arrived, the group's would have too.
+    await send(pageB, 'after carol was removed');
+    for (const page of [pageA, pageB]) await expect.poll(() => messages(page).innerText(), POLL).toContain('after carol was removed');
+    const direct = await gqlOk(url, DIRECT, { userId: carol!.id }, alice!.accessToken);
+    await sendTo(url, alice!, direct.directConversation.id, 'a direct word for carol');
+    await conversationButton(pageC, alice!.username).click();
+    await expect.poll(() => messages(pageC).innerText(), POLL).toContain('a direct word for carol');
+    expect(await pageC.locator('body').innerText()).not.toContain('after carol was removed');
+
+    // Bob leaves; the group closes for him, and Alice's members list shows only her.
+    await pageB.getByRole('button', { name: 'Members (2)' }).click();
+    await membersB.getByRole('button', { name: 'Leave group' }).click();
+    await membersB.getByRole('button', { name: 'Yes, leave' }).click();
+    await expect.poll(() => conversationButton(pageB, 'Trio').count(), POLL).toBe(0);
+    await expect.poll(() => pageA.getByRole('button', { name: 'Members (1)' }).isVisible(), POLL).toBe(true);
+  }, 120_000);
+
+  it('when a person attaches an image and a text file, then the other sees the image and downloads the same bytes; a file whose bytes contradict its type is refused in words', async () => {
+    const url = harness.app.url;
+    const [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => registerUser(url, name)));
+    const direct = await gqlOk(url, DIRECT, { userId: bob!.id }, alice!.accessToken);
+    await sendTo(url, alice!, direct.directConversation.id, 'files coming');
+    const [pageA, pageB] = await Promise.all([loggedIn(alice!), loggedIn(bob!)]);
+    await conversationButton(pageA, bob!.username).click();
+    await conversationButton(pageB, alice!.username).click();
+
+    const image = png(40, 30);
+    const text = Buffer.from('shopping list:\n- milk\n- bread\n');
+    const chooser = pageA.waitForEvent('filechooser');
+    await pageA.getByRole('button', { name: 'Attach files' }).click();
+    await (
+      await chooser
+    ).setFiles([
+      { name: 'dot.png', mimeType: 'image/png', buffer: image },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: text },
+    ]);
+    const tray = pageA.getByRole('region', { name: 'Files to send' });
+    await expect.poll(() => tray.getByRole('status').innerText(), POLL).toBe('2 files ready to send with your next message.');
+    await send(pageA, 'an image and a list');
+    await expect.poll(() => tray.count(), POLL).toBe(0);
+
+    // Bob sees the image drawn (decoded, at its size) and the file by name and size.
+    const attachments = messages(pageB).getByRole('list', { name: 'Attachments' });
+    const img = attachments.getByRole('img', { name: 'dot.png' });
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => (el.complete ? el.naturalWidth : 0)), POLL).toBe(40);
+    const fileLink = attachments.getByRole('link', { name: /notes\.txt/ });
+    expect(await fileLink.innerText()).toMatch(new RegExp(`notes\\.txt\\s*${text.length} B`));
+    await harness.screenshot(pageB, 'attachments');
+
+    // The link downloads exactly the bytes Alice attached, under their name.
+    const download = pageB.waitForEvent('download');
+    await fileLink.click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('notes.txt');
+    expect(await readFile((await file.path())!)).toEqual(text);
+
+    // Bytes that are not what their type says: refused, and the tray says why.
+    const chooser2 = pageA.waitForEvent('filechooser');
+    await pageA.getByRole('button', { name: 'Attach files' }).click();
+    await (await chooser2).setFiles([{ name: 'fake.png', mimeType: 'image/png', buffer: text }]);
+    await expect.poll(() => tray.getByRole('alert').innerText(), POLL).toContain('“fake.png” was refused: The bytes are not image/png');
+    expect(await pageA.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
+  }, 120_000);
+});
