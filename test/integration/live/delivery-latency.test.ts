@@ -29,9 +29,18 @@ describe('send-to-delivery latency metric', () => {
     await waitFor(() => server.app.services.feeds.listenerCount(bob.id) === 2);
     const before = await histogram();
     expect(before.count).toBe(0);
+    // The published batch carries the send time, for every instance to measure from.
+    const batches: string[] = [];
+    const unsubscribe = await server.deps.bus.subscribe(server.deps.topics.events, (payload) => batches.push(payload));
 
+    const sendingAt = Date.now();
     await gqlOk(server.url, SEND, { input: { recipientId: bob.id, content: 'timed' } }, alice.accessToken);
     await Promise.all(feeds.map((feed) => feed.until(1)));
+    await unsubscribe();
+    const events = batches.flatMap((batch) => JSON.parse(batch).events);
+    const sentAt = events.find((event) => event.kind === 'message').sentAt;
+    expect(sentAt).toBeGreaterThanOrEqual(sendingAt);
+    expect(sentAt).toBeLessThanOrEqual(Date.now());
     const once = await histogram();
     expect(once.count).toBe(1);
     expect(once.sum).toBeGreaterThan(0);
