@@ -19,11 +19,11 @@ describeBrowser('the chat client', () => {
     db = await createTestDatabase();
     const redisUrl = redisUrlForTests();
     harness = await startBrowserHarness({ databaseUrl: db.url, ...(redisUrl ? { redisUrl, redisPrefix: uniqueRedisPrefix() } : {}) });
-  });
+  }, 90_000);
   afterAll(async () => {
     await harness?.close();
     await db?.drop();
-  });
+  }, 90_000);
 
   const name = (prefix: string) => `${prefix}_${randomBytes(3).toString('hex')}`;
 
@@ -51,8 +51,9 @@ describeBrowser('the chat client', () => {
     return { context, page };
   }
 
-  async function logInInBrowser(user: TestUser) {
+  async function logInInBrowser(user: TestUser, beforeLoad?: (page: Page) => Promise<void>) {
     const { context, page } = await harness.newUser();
+    await beforeLoad?.(page);
     await page.goto('/');
     const form = page.getByRole('form', { name: 'Log in' });
     await form.getByLabel('Email').fill(user.email);
@@ -131,13 +132,13 @@ describeBrowser('the chat client', () => {
     // Alice leaves: Bob sees her last seen.
     await alice.page.close();
     await expect.poll(() => bob.page.getByTestId('presence').innerText(), WAIT).toMatch(/^Last seen /);
-  });
+  }, 90_000);
 
   /** Two users with a direct conversation, made over the API; both then log in through the page. */
-  async function pairInBrowsers() {
+  async function pairInBrowsers(annBeforeLoad?: (page: Page) => Promise<void>) {
     const [a, b] = [await registerUser(harness.app.url, 'ann'), await registerUser(harness.app.url, 'ben')];
     await gqlOk(harness.app.url, 'mutation($u: ID!) { directConversation(userId: $u) { id } }', { u: b.id }, a.accessToken);
-    const [ann, ben] = [await logInInBrowser(a), await logInInBrowser(b)];
+    const [ann, ben] = [await logInInBrowser(a, annBeforeLoad), await logInInBrowser(b)];
     for (const [side, other] of [
       [ann, b],
       [ben, a],
@@ -163,7 +164,7 @@ describeBrowser('the chat client', () => {
     // And it still works live after the reload.
     await send(ann.page, 'after the reload');
     await expect.poll(() => countOf(ann.page, 'after the reload'), WAIT).toBe(1);
-  });
+  }, 90_000);
 
   it('when a user drops off the network while the other sends, then on return every message shows exactly once', async () => {
     const { a, ann, ben } = await pairInBrowsers();
@@ -202,7 +203,48 @@ describeBrowser('the chat client', () => {
     await expect.poll(() => countOf(ann.page, 'welcome back'), WAIT).toBe(1);
     expect(await messageCount(ann.page)).toBe(6);
     void a;
-  });
+  }, 90_000);
+
+  it('when the answer to a send is lost, then Retry resends the same clientMessageId and the message exists once', async () => {
+    // Ann's socket goes through a proxy that can withhold her own message's inbox event, so that
+    // only the mutation's answer could confirm it. (Routes reach sockets made after the page loads
+    // its init scripts: graphql-ws keeps the WebSocket class it found at start.)
+    let withhold = false;
+    const { ann, ben } = await pairInBrowsers((page) =>
+      page.routeWebSocket(/\/graphql/, (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage((message) => server.send(message));
+        server.onMessage((message) => {
+          if (!(withhold && String(message).includes('said once'))) ws.send(message);
+        });
+      }),
+    );
+    // The server stores the message, but its answer never reaches the page: to the sender it looks
+    // exactly like a failed send.
+    let dropped = 0;
+    await ann.page.route('**/graphql*', async (route) => {
+      if (!dropped && (route.request().postData() ?? '').includes('ChatSendMessage')) {
+        dropped++;
+        await route.fetch();
+        return route.abort('connectionreset');
+      }
+      return route.continue();
+    });
+    withhold = true;
+    await send(ann.page, 'said once');
+    await expect.poll(() => countOf(ben.page, 'said once'), WAIT).toBe(1);
+    await ann.page.getByRole('button', { name: 'Retry' }).waitFor(WAIT);
+    expect(dropped).toBe(1);
+    await ann.page.getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(() => ann.page.getByRole('button', { name: 'Retry' }).count(), WAIT).toBe(0);
+    await expect.poll(() => countOf(ann.page, 'said once'), WAIT).toBe(1);
+    // Had the retry made a new message, Ben's inbox would bring it: the next message proves his
+    // inbox has caught up past where it would be.
+    await send(ann.page, 'and then this');
+    await expect.poll(() => countOf(ben.page, 'and then this'), WAIT).toBe(1);
+    expect(await countOf(ben.page, 'said once')).toBe(1);
+    expect(await messageCount(ben.page)).toBe(2);
+  }, 90_000);
 
   it('when a conversation has a long history, then scrolling up loads earlier pages in order', async () => {
     const [a, b] = [await registerUser(harness.app.url, 'hist'), await registerUser(harness.app.url, 'tory')];
@@ -234,7 +276,7 @@ describeBrowser('the chat client', () => {
     const texts = await log.locator('li.message .message-text').allInnerTexts();
     expect(texts).toEqual(Array.from({ length: 70 }, (_, i) => `history ${i + 1}`));
     await harness.screenshot(reader.page, 'chat-history');
-  });
+  }, 90_000);
 
   it('when log-in or registration is refused, then the server’s reason is shown', async () => {
     const taken = await registerUser(harness.app.url, 'taken');
@@ -254,7 +296,7 @@ describeBrowser('the chat client', () => {
     await register.getByRole('button', { name: 'Create account' }).click();
     await expect.poll(() => page.getByRole('alert').innerText(), WAIT).toMatch(/^Already taken: /);
     await harness.screenshot(page, 'chat-register-error');
-  });
+  }, 90_000);
 
   it('when a user logs out, then the log-in form shows and a reload does not log them back in', async () => {
     const user = await registerUser(harness.app.url, 'leaver');
@@ -264,7 +306,7 @@ describeBrowser('the chat client', () => {
     await page.reload();
     await page.getByRole('form', { name: 'Log in' }).waitFor(WAIT);
     expect(await page.evaluate(() => localStorage.getItem('chat.session'))).toBeNull();
-  });
+  }, 90_000);
 
   it('on a narrow screen, then one column shows at a time and Back returns to the list', async () => {
     const { b, ann } = await pairInBrowsers();
@@ -276,7 +318,7 @@ describeBrowser('the chat client', () => {
     // Focus returns to the conversation we came from.
     await expect.poll(() => ann.page.evaluate(() => document.activeElement?.textContent ?? '')).toContain(b.username);
     await harness.screenshot(ann.page, 'chat-narrow-list');
-  });
+  }, 90_000);
 
   async function bobId(username: string): Promise<{ id: string }> {
     const someone = await registerUser(harness.app.url, 'lookup');
@@ -302,11 +344,11 @@ describeBrowser('the chat client with short-lived access tokens', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     harness = await startBrowserHarness({ databaseUrl: db.url, env: { JWT_ACCESS_EXPIRY: `${ACCESS_TTL_S}s` } });
-  });
+  }, 90_000);
   afterAll(async () => {
     await harness?.close();
     await db?.drop();
-  });
+  }, 90_000);
 
   async function logIn(page: Page, user: TestUser) {
     await page.goto('/');
@@ -358,7 +400,7 @@ describeBrowser('the chat client with short-lived access tokens', () => {
     expect(await page.getByRole('status', { name: 'Connection' }).innerText()).toBe('Online');
     // renewSocket kept the first socket: the server never had to close it at its token's expiry.
     expect(sockets).toBe(1);
-  });
+  }, 90_000);
 
   it('when the stored access token has expired (a laptop slept through its refresh), then the client refreshes on TOKEN_EXPIRED and on the socket’s 4403', async () => {
     const [me, friend] = [await registerUser(harness.app.url, 'sleeper'), await registerUser(harness.app.url, 'waker')];
@@ -416,5 +458,5 @@ describeBrowser('the chat client with short-lived access tokens', () => {
     );
     await again.getByRole('button', { name: new RegExp(`^${friend.username}`) }).click();
     await again.getByRole('log').getByText('wake up').waitFor(WAIT);
-  });
+  }, 90_000);
 });
