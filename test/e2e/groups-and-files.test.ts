@@ -2,7 +2,7 @@
 // members and chat in it live; a removed member stops receiving it; files are attached, shown and
 // downloaded. What is asserted is what each person sees on their page.
 import { readFile } from 'node:fs/promises';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, startBrowserHarness, type BrowserHarness } from '../helpers/browser.js';
 import { DIRECT, sendTo } from '../helpers/chat.js';
@@ -11,6 +11,40 @@ import { png } from '../helpers/files.js';
 import { gqlOk, registerUser, type TestUser } from '../helpers/graphql.js';
 
 const POLL = { timeout: 15_000 };
+
+/** A registered user (through the API, to save time) logged in through the page's own form. */
+async function loggedIn(harness: BrowserHarness, user: TestUser): Promise<Page> {
+  const { page } = await harness.newUser();
+  await page.goto('/');
+  const form = page.getByRole('form', { name: 'Log in' });
+  await form.getByLabel('Email').fill(user.email);
+  await form.getByLabel('Password').fill(user.password);
+  await form.getByRole('button', { name: 'Log in' }).click();
+  await expect.poll(() => page.getByText(`Signed in as ${user.username}`).isVisible(), POLL).toBe(true);
+  return page;
+}
+
+const conversationButton = (page: Page, title: string) =>
+  page.getByRole('list', { name: 'Conversation list' }).getByRole('button', { name: new RegExp(`^${title}`) });
+const messages = (page: Page) => page.getByRole('log');
+
+async function send(page: Page, text: string) {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+}
+
+/** Picks a person in a user picker by typing their username and choosing the match. */
+async function pick(scope: Locator, user: TestUser) {
+  await scope.getByLabel(/by username/).fill(user.username);
+  await scope.getByRole('button', { name: `Add ${user.username}` }).click();
+}
+
+/** Attaches files through the composer's button and the system file chooser, as a person does. */
+async function attach(page: Page, files: { name: string; mimeType: string; buffer: Buffer }[]) {
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Attach files' }).click();
+  await (await chooser).setFiles(files);
+}
 
 describeBrowser('groups and files in the web client', () => {
   let db: TestDatabase;
@@ -25,42 +59,17 @@ describeBrowser('groups and files in the web client', () => {
     await db?.drop();
   });
 
-  /** A registered user (through the API, to save time) logged in through the page's own form. */
-  async function loggedIn(user: TestUser): Promise<Page> {
-    const { page } = await harness.newUser();
-    await page.goto('/');
-    const form = page.getByRole('form', { name: 'Log in' });
-    await form.getByLabel('Email').fill(user.email);
-    await form.getByLabel('Password').fill(user.password);
-    await form.getByRole('button', { name: 'Log in' }).click();
-    await expect.poll(() => page.getByText(`Signed in as ${user.username}`).isVisible(), POLL).toBe(true);
-    return page;
-  }
-
-  const conversationButton = (page: Page, title: string) =>
-    page.getByRole('list', { name: 'Conversation list' }).getByRole('button', { name: new RegExp(`^${title}`) });
-  const messages = (page: Page) => page.getByRole('log');
-
-  async function send(page: Page, text: string) {
-    await page.getByRole('textbox', { name: 'Message' }).fill(text);
-    await page.getByRole('button', { name: 'Send', exact: true }).click();
-  }
-
-  /** Picks people in a user picker by typing their username and choosing the match. */
-  async function pick(scope: ReturnType<Page['getByRole']>, user: TestUser) {
-    await scope.getByLabel(/by username/).fill(user.username);
-    await scope.getByRole('button', { name: `Add ${user.username}` }).click();
-  }
-
   it('when an admin creates a group, adds and removes members, then everyone in it chats live and a removed member gets no more of it', async () => {
     const url = harness.app.url;
     const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => registerUser(url, name)));
-    const [a, b, c] = await Promise.all([alice!, bob!, carol!].map(loggedIn));
+    const [a, b, c] = await Promise.all([alice!, bob!, carol!].map((user) => loggedIn(harness, user)));
     const [pageA, pageB, pageC] = [a!, b!, c!];
 
     // Alice creates "Trio" with Bob, choosing him by username in the dialog.
     await pageA.getByRole('button', { name: 'New group' }).click();
     const create = pageA.getByRole('dialog', { name: 'New group' });
+    // The dialog opens with the cursor in its first field.
+    await expect.poll(() => create.getByLabel('Group name').evaluate((el) => el === document.activeElement)).toBe(true);
     await create.getByLabel('Group name').fill('Trio');
     await pick(create, bob!);
     await expect.poll(() => create.getByRole('list', { name: 'Picked' }).innerText()).toContain(bob!.username);
@@ -79,8 +88,10 @@ describeBrowser('groups and files in the web client', () => {
     await membersA.getByRole('button', { name: 'Add to group' }).click();
     await expect.poll(() => membersA.getByRole('list', { name: 'Members' }).innerText(), POLL).toContain(carol!.username);
     await harness.screenshot(pageA, 'group-members');
+    // Escape closes it, and the keyboard is back on the button that opened it.
     await pageA.keyboard.press('Escape');
     await expect.poll(() => membersA.isVisible()).toBe(false);
+    expect(await pageA.evaluate(() => document.activeElement?.textContent)).toMatch(/^Members \(\d\)$/);
     await expect.poll(() => pageA.getByRole('button', { name: 'Members (3)' }).isVisible(), POLL).toBe(true);
 
     await conversationButton(pageC, 'Trio').click();
@@ -140,17 +151,13 @@ describeBrowser('groups and files in the web client', () => {
     const [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => registerUser(url, name)));
     const direct = await gqlOk(url, DIRECT, { userId: bob!.id }, alice!.accessToken);
     await sendTo(url, alice!, direct.directConversation.id, 'files coming');
-    const [pageA, pageB] = await Promise.all([loggedIn(alice!), loggedIn(bob!)]);
+    const [pageA, pageB] = await Promise.all([loggedIn(harness, alice!), loggedIn(harness, bob!)]);
     await conversationButton(pageA, bob!.username).click();
     await conversationButton(pageB, alice!.username).click();
 
     const image = png(40, 30);
     const text = Buffer.from('shopping list:\n- milk\n- bread\n');
-    const chooser = pageA.waitForEvent('filechooser');
-    await pageA.getByRole('button', { name: 'Attach files' }).click();
-    await (
-      await chooser
-    ).setFiles([
+    await attach(pageA, [
       { name: 'dot.png', mimeType: 'image/png', buffer: image },
       { name: 'notes.txt', mimeType: 'text/plain', buffer: text },
     ]);
@@ -167,6 +174,13 @@ describeBrowser('groups and files in the web client', () => {
     expect(await fileLink.innerText()).toMatch(new RegExp(`notes\\.txt\\s*${text.length} B`));
     await harness.screenshot(pageB, 'attachments');
 
+    // Clicking the thumbnail opens the full image in a tab of its own.
+    const popup = pageB.waitForEvent('popup');
+    await attachments.getByRole('link', { name: /Open dot\.png .* full size/ }).click();
+    const tab = await popup;
+    expect(new URL(tab.url()).pathname).toMatch(/^\/files\//);
+    await tab.close();
+
     // The link downloads exactly the bytes Alice attached, under their name.
     const download = pageB.waitForEvent('download');
     await fileLink.click();
@@ -175,10 +189,59 @@ describeBrowser('groups and files in the web client', () => {
     expect(await readFile((await file.path())!)).toEqual(text);
 
     // Bytes that are not what their type says: refused, and the tray says why.
-    const chooser2 = pageA.waitForEvent('filechooser');
-    await pageA.getByRole('button', { name: 'Attach files' }).click();
-    await (await chooser2).setFiles([{ name: 'fake.png', mimeType: 'image/png', buffer: text }]);
+    await attach(pageA, [{ name: 'fake.png', mimeType: 'image/png', buffer: text }]);
     await expect.poll(() => tray.getByRole('alert').innerText(), POLL).toContain('“fake.png” was refused: The bytes are not image/png');
     expect(await pageA.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
+  }, 120_000);
+});
+
+describeBrowser('file limits and expiring links in the web client', () => {
+  let db: TestDatabase;
+  let harness: BrowserHarness;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Links that expire within seconds, and a 4 KiB file limit: what a page left open for a day,
+    // and a too-large file, look like without waiting a day or sending 25 MiB.
+    harness = await startBrowserHarness({ databaseUrl: db.url, env: { DOWNLOAD_URL_TTL: '3s', MAX_UPLOAD_BYTES: '4096' } });
+  }, 180_000);
+  afterAll(async () => {
+    await harness?.close();
+    await db?.drop();
+  });
+
+  it('when a file is over the limit, then the tray says the limit in KB; when a shown link has expired, then focusing it gets a working one', async () => {
+    const url = harness.app.url;
+    const [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => registerUser(url, name)));
+    const direct = await gqlOk(url, DIRECT, { userId: bob!.id }, alice!.accessToken);
+    await sendTo(url, alice!, direct.directConversation.id, 'hi');
+    const [pageA, pageB] = await Promise.all([loggedIn(harness, alice!), loggedIn(harness, bob!)]);
+    await conversationButton(pageA, bob!.username).click();
+    await conversationButton(pageB, alice!.username).click();
+
+    await attach(pageA, [{ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(5000, 1) }]);
+    const tray = pageA.getByRole('region', { name: 'Files to send' });
+    await expect.poll(() => tray.getByRole('alert').innerText(), POLL).toBe('“big.bin” is 4.9 KB; files can be at most 4.0 KB.');
+    await tray.getByRole('button', { name: 'Remove big.bin' }).click();
+
+    const text = Buffer.from('kept for later\n');
+    await attach(pageA, [{ name: 'later.txt', mimeType: 'text/plain', buffer: text }]);
+    await expect.poll(() => tray.getByRole('status').innerText(), POLL).toBe('Ready to send with your next message.');
+    await send(pageA, 'read this later');
+
+    const link = messages(pageB).getByRole('link', { name: /later\.txt/ });
+    const status = (href: string | null) => pageB.evaluate(async (h) => (await fetch(h!)).status, href);
+    const first = await link.getAttribute('href');
+    // The page keeps the link it was given; the server stops honouring it.
+    await expect.poll(() => status(first), POLL).toBe(403);
+    // Focus (as a keyboard user reaching it, or a pointer over it) renews it before it is used.
+    await expect
+      .poll(async () => {
+        await link.blur();
+        await link.focus();
+        const href = await link.getAttribute('href');
+        return href !== first && (await status(href)) === 200;
+      }, POLL)
+      .toBe(true);
   }, 120_000);
 });

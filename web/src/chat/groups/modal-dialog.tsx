@@ -1,7 +1,7 @@
 // A modal dialog on the native <dialog> element: showModal() makes the rest of the page inert,
 // keeps Tab inside, and turns Escape into a `cancel` event, so focus handling is the browser's own.
-// What is left to us: open and close it from props, name it by its heading, and give focus back to
-// whatever opened it when it closes.
+// What is left to us: open and close it from props, name it by its heading, and make sure focus
+// goes back to whatever opened it when it closes.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
 import './groups.css';
@@ -37,6 +37,7 @@ export function ModalDialog({
       dialog.removeEventListener('cancel', cancel);
       dialog.close();
       // Back where the person was (the button that opened it), if that is still on the page.
+      // Current browsers' close() does this for a modal too; older ones leave focus on <body>.
       if (opener?.isConnected) opener.focus();
     };
   }, []);
