@@ -88,6 +88,17 @@ describeBrowser('groups and files in the web client', () => {
     await membersA.getByRole('button', { name: 'Add to group' }).click();
     await expect.poll(() => membersA.getByRole('list', { name: 'Members' }).innerText(), POLL).toContain(carol!.username);
     await harness.screenshot(pageA, 'group-members');
+    // On a phone-sized screen the dialog fits the width and every action stays reachable.
+    await pageA.setViewportSize({ width: 360, height: 640 });
+    const addButton = membersA.getByRole('button', { name: 'Add to group' });
+    await addButton.scrollIntoViewIfNeeded();
+    const box = (await addButton.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
+    await harness.screenshot(pageA, 'group-members-narrow');
+    // Behind it, the composer's row (with the attach button, icon-only there) fits as well.
+    const attachBox = (await pageA.getByRole('button', { name: 'Attach files' }).boundingBox())!;
+    expect(attachBox.width).toBeLessThan(60);
+    await pageA.setViewportSize({ width: 1000, height: 640 });
     // Escape closes it, and the keyboard is back on the button that opened it.
     await pageA.keyboard.press('Escape');
     await expect.poll(() => membersA.isVisible()).toBe(false);
@@ -163,6 +174,7 @@ describeBrowser('groups and files in the web client', () => {
     ]);
     const tray = pageA.getByRole('region', { name: 'Files to send' });
     await expect.poll(() => tray.getByRole('status').innerText(), POLL).toBe('2 files ready to send with your next message.');
+    await harness.screenshot(pageA, 'attach-tray');
     await send(pageA, 'an image and a list');
     await expect.poll(() => tray.count(), POLL).toBe(0);
 

@@ -50,7 +50,7 @@ export function AttachControl({
         onClick={() => input.current?.click()}
       >
         <PaperclipIcon />
-        Attach files
+        <span class="attach__label">Attach files</span>
       </button>
       <input
         ref={input}
