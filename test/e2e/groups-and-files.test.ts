@@ -59,7 +59,7 @@ describeBrowser('groups and files in the web client', () => {
     await db?.drop();
   });
 
-  it('when an admin creates a group, adds and removes members, then everyone in it chats live and a removed member gets no more of it', async () => {
+  it('when an admin creates a group, adds and removes members, then everyone in it chats live and a removed member gets no more of it; roles, renaming and leaving follow live', async () => {
     const url = harness.app.url;
     const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => registerUser(url, name)));
     const [a, b, c] = await Promise.all([alice!, bob!, carol!].map((user) => loggedIn(harness, user)));
@@ -83,7 +83,7 @@ describeBrowser('groups and files in the web client', () => {
 
     // Alice adds Carol from the members dialog; the list follows.
     await pageA.getByRole('button', { name: 'Members (2)' }).click();
-    const membersA = pageA.getByRole('dialog', { name: 'Members of Trio' });
+    const membersA = pageA.getByRole('dialog', { name: /^Members of / });
     await pick(membersA, carol!);
     await membersA.getByRole('button', { name: 'Add to group' }).click();
     await expect.poll(() => membersA.getByRole('list', { name: 'Members' }).innerText(), POLL).toContain(carol!.username);
@@ -119,7 +119,7 @@ describeBrowser('groups and files in the web client', () => {
 
     // Bob, a plain member, sees the members and roles but no Remove buttons.
     await pageB.getByRole('button', { name: 'Members (3)' }).click();
-    const membersB = pageB.getByRole('dialog', { name: 'Members of Trio' });
+    const membersB = pageB.getByRole('dialog', { name: /^Members of / });
     const listB = membersB.getByRole('list', { name: 'Members' });
     await expect.poll(() => listB.getByRole('listitem').count(), POLL).toBe(3);
     expect(await listB.getByRole('listitem').filter({ hasText: alice!.username }).innerText()).toContain('Admin');
@@ -149,11 +149,21 @@ describeBrowser('groups and files in the web client', () => {
     await expect.poll(() => messages(pageC).innerText(), POLL).toContain('a direct word for carol');
     expect(await pageC.locator('body').innerText()).not.toContain('after carol was removed');
 
-    // Bob leaves; the group closes for him, and Alice's members list shows only her.
+    // Alice makes Bob an admin; he renames the group, and Alice's page follows.
+    await pageA.getByRole('button', { name: 'Members (2)' }).click();
+    await membersA.getByRole('button', { name: `Make ${bob!.username} an admin` }).click();
+    await expect.poll(() => membersA.getByRole('button', { name: `Make ${bob!.username} a member` }).isVisible(), POLL).toBe(true);
+    await pageA.keyboard.press('Escape');
     await pageB.getByRole('button', { name: 'Members (2)' }).click();
+    await membersB.getByLabel('Group name').fill('Duo');
+    await membersB.getByRole('button', { name: 'Rename' }).click();
+    await expect.poll(() => pageA.getByRole('heading', { name: 'Duo' }).isVisible(), POLL).toBe(true);
+    expect(await membersB.getByRole('heading').innerText()).toBe('Members of Duo');
+
+    // Bob leaves; the group closes for him, and Alice's members list shows only her.
     await membersB.getByRole('button', { name: 'Leave group' }).click();
     await membersB.getByRole('button', { name: 'Yes, leave' }).click();
-    await expect.poll(() => conversationButton(pageB, 'Trio').count(), POLL).toBe(0);
+    await expect.poll(() => conversationButton(pageB, 'Duo').count(), POLL).toBe(0);
     await expect.poll(() => pageA.getByRole('button', { name: 'Members (1)' }).isVisible(), POLL).toBe(true);
   }, 120_000);
 

@@ -41,3 +41,22 @@ export const LeaveGroupMutation = graphql(`
     leaveConversation(conversationId: $conversationId)
   }
 `);
+
+export const SetRoleMutation = graphql(`
+  mutation GroupSetRole($conversationId: ID!, $userId: ID!, $role: MemberRole!) {
+    setMemberRole(conversationId: $conversationId, userId: $userId, role: $role) {
+      role
+      user {
+        id
+      }
+    }
+  }
+`);
+
+export const RenameGroupMutation = graphql(`
+  mutation GroupRename($conversationId: ID!, $title: String!) {
+    renameConversation(conversationId: $conversationId, title: $title) {
+      ...ChatConversationFields
+    }
+  }
+`);

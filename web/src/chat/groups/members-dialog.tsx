@@ -1,15 +1,16 @@
-// A group's members: who is in it and with what role; admins add and remove people; anyone leaves.
+// A group's members: who is in it and with what role; admins rename the group, add and remove
+// people and change their roles; anyone leaves.
 // The list is given by the owner and kept live there (the chat store follows the inbox's
 // ConversationUpdated events), so what another admin does shows here as it happens. Each
 // mutation's answer is the group as it now is, handed back through onChanged for the store.
 // A refusal (FORBIDDEN when no longer an admin, NOT_FOUND...) is shown beside the actions.
 import type { Client } from '@urql/core';
 import type { ComponentChildren } from 'preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useId, useMemo, useState } from 'preact/hooks';
 import type { ChatConversationFieldsFragment } from '../../gql/graphql';
 import { errorText } from './error-text';
 import { useFocusOnMount } from './focus-on-mount';
-import { AddMembersMutation, LeaveGroupMutation, RemoveMemberMutation } from './group-operations';
+import { AddMembersMutation, LeaveGroupMutation, RemoveMemberMutation, RenameGroupMutation, SetRoleMutation } from './group-operations';
 import { ModalDialog } from './modal-dialog';
 import { UserPicker, type PickedUser } from './user-picker';
 
@@ -78,6 +79,22 @@ export function MembersDialog({
       setNotice(`Removed ${username}. New messages no longer reach them.`);
     });
 
+  // The answer is one Member; the group as a whole follows through the ROLE_CHANGED event.
+  const setRole = (userId: string, username: string, role: 'ADMIN' | 'MEMBER') =>
+    run(async () => {
+      const result = await client.mutation(SetRoleMutation, { conversationId, userId, role }).toPromise();
+      if (!result.data) return errorText(result.error, { forbidden: ADMINS_ONLY });
+      setNotice(role === 'ADMIN' ? `${username} is now an admin.` : `${username} is now a member.`);
+    });
+
+  const rename = (title: string) =>
+    run(async () => {
+      const result = await client.mutation(RenameGroupMutation, { conversationId, title }).toPromise();
+      if (!result.data) return errorText(result.error, { forbidden: ADMINS_ONLY });
+      onChanged(result.data.renameConversation);
+      setNotice(`Renamed to ${result.data.renameConversation.title}.`);
+    });
+
   const leave = () =>
     run(async () => {
       const result = await client.mutation(LeaveGroupMutation, { conversationId }).toPromise();
@@ -87,6 +104,7 @@ export function MembersDialog({
 
   return (
     <ModalDialog title={group.title ? `Members of ${group.title}` : 'Members'} onClose={onClose} className="members-dialog">
+      {isAdmin && <RenameForm key={group.title} title={group.title ?? ''} busy={busy} onRename={rename} />}
       <p class="members-dialog__count">
         {group.memberCount} {group.memberCount === 1 ? 'member' : 'members'}
         {isAdmin ? '' : ' · only admins can add or remove people'}
@@ -101,6 +119,15 @@ export function MembersDialog({
                 {self && ' (you)'}
               </span>
               <span class={`role role--${member.role.toLowerCase()}`}>{member.role === 'ADMIN' ? 'Admin' : 'Member'}</span>
+              {isAdmin && !self && (
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => setRole(member.userId, member.username, member.role === 'ADMIN' ? 'MEMBER' : 'ADMIN')}
+                >
+                  {member.role === 'ADMIN' ? `Make ${member.username} a member` : `Make ${member.username} an admin`}
+                </button>
+              )}
               {isAdmin &&
                 !self &&
                 (confirming === member.userId ? (
@@ -173,5 +200,27 @@ function FocusedButton(props: { class: string; disabled: boolean; onClick: () =>
     <button ref={ref} type="button" class={props.class} disabled={props.disabled} onClick={props.onClick}>
       {props.children}
     </button>
+  );
+}
+
+/** The group's name, for admins: 1 to 100 characters (the server trims and checks). */
+function RenameForm({ title, busy, onRename }: { title: string; busy: boolean; onRename: (title: string) => void }) {
+  const id = useId();
+  const [value, setValue] = useState(title);
+  const changed = value.trim() !== '' && value.trim() !== title;
+  return (
+    <form
+      class="group-form group-form--inline"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (changed) onRename(value.trim());
+      }}
+    >
+      <label for={id}>Group name</label>
+      <input id={id} required maxLength={100} value={value} onInput={(event) => setValue(event.currentTarget.value)} />
+      <button type="submit" disabled={busy || !changed}>
+        Rename
+      </button>
+    </form>
   );
 }
