@@ -138,6 +138,7 @@ describeBrowser('groups and files in the web client', () => {
 
     // Carol's page drops the group at once.
     await expect.poll(() => conversationButton(pageC, 'Trio').count(), POLL).toBe(0);
+    await expect.poll(() => pageC.getByText('You are no longer a member of “Trio”.').isVisible(), POLL).toBe(true);
 
     // A later message reaches Alice and Bob, and not Carol: Carol's inbox delivers in commit
     // order, so once a message Alice sends her afterwards has arrived, the group's would have too.
