@@ -117,18 +117,19 @@ describeBrowser('groups and files in the web client', () => {
     }
     await harness.screenshot(pageB, 'group');
 
-    // Bob, a plain member, sees the members and roles but no Remove buttons.
+    // Bob, a plain member, sees the members and roles but no buttons to change them.
     await pageB.getByRole('button', { name: 'Members (3)' }).click();
     const membersB = pageB.getByRole('dialog', { name: /^Members of / });
     const listB = membersB.getByRole('list', { name: 'Members' });
     await expect.poll(() => listB.getByRole('listitem').count(), POLL).toBe(3);
     expect(await listB.getByRole('listitem').filter({ hasText: alice!.username }).innerText()).toContain('Admin');
     expect(await membersB.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+    expect(await membersB.getByRole('button', { name: /^Make/ }).count()).toBe(0);
     expect(await membersB.innerText()).toContain('only admins can add or remove people');
 
     // Alice removes Carol; Bob's open dialog follows the change live.
     await pageA.getByRole('button', { name: 'Members (3)' }).click();
-    await membersA.getByRole('button', { name: `Remove ${carol!.username}` }).click();
+    await membersA.getByRole('button', { name: `Remove: ${carol!.username}` }).click();
     await membersA.getByRole('button', { name: `Yes, remove ${carol!.username}` }).click();
     await expect.poll(() => membersA.getByRole('status').filter({ hasText: 'Removed' }).innerText(), POLL).toContain(carol!.username);
     await expect.poll(() => listB.getByRole('listitem').count(), POLL).toBe(2);
@@ -152,8 +153,8 @@ describeBrowser('groups and files in the web client', () => {
 
     // Alice makes Bob an admin; he renames the group, and Alice's page follows.
     await pageA.getByRole('button', { name: 'Members (2)' }).click();
-    await membersA.getByRole('button', { name: `Make ${bob!.username} an admin` }).click();
-    await expect.poll(() => membersA.getByRole('button', { name: `Make ${bob!.username} a member` }).isVisible(), POLL).toBe(true);
+    await membersA.getByRole('button', { name: `Make admin: ${bob!.username}` }).click();
+    await expect.poll(() => membersA.getByRole('button', { name: `Make member: ${bob!.username}` }).isVisible(), POLL).toBe(true);
     await pageA.keyboard.press('Escape');
     await pageB.getByRole('button', { name: 'Members (2)' }).click();
     await membersB.getByLabel('Group name').fill('Duo');

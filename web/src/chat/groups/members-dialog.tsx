@@ -120,12 +120,15 @@ export function MembersDialog({
               </span>
               <span class={`role role--${member.role.toLowerCase()}`}>{member.role === 'ADMIN' ? 'Admin' : 'Member'}</span>
               {isAdmin && !self && (
+                // Short visible words; the name says whom (it starts with the visible words, as
+                // voice control users will say them).
                 <button
                   type="button"
                   disabled={busy}
+                  aria-label={`${member.role === 'ADMIN' ? 'Make member' : 'Make admin'}: ${member.username}`}
                   onClick={() => setRole(member.userId, member.username, member.role === 'ADMIN' ? 'MEMBER' : 'ADMIN')}
                 >
-                  {member.role === 'ADMIN' ? `Make ${member.username} a member` : `Make ${member.username} an admin`}
+                  {member.role === 'ADMIN' ? 'Make member' : 'Make admin'}
                 </button>
               )}
               {isAdmin &&
@@ -140,8 +143,13 @@ export function MembersDialog({
                     </button>
                   </span>
                 ) : (
-                  <button type="button" disabled={busy} onClick={() => setConfirming(member.userId)}>
-                    Remove {member.username}
+                  <button
+                    type="button"
+                    disabled={busy}
+                    aria-label={`Remove: ${member.username}`}
+                    onClick={() => setConfirming(member.userId)}
+                  >
+                    Remove
                   </button>
                 ))}
             </li>

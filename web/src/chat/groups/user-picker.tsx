@@ -2,7 +2,7 @@
 // result a button, the picked ones shown as removable chips. Buttons rather than a combobox: every
 // step is reachable with Tab and Enter, and screen readers need no custom roles to explain it.
 import type { Client } from '@urql/core';
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { SearchUsersQuery } from './group-operations';
 import { errorText } from './error-text';
 
@@ -26,6 +26,7 @@ export function UserPicker({
   label?: string;
 }) {
   const inputId = useId();
+  const input = useRef<HTMLInputElement>(null);
   const resultsId = useId();
   const [query, setQuery] = useState('');
   // The answer and the text it answers: "no one matches" is said only of the text on screen.
@@ -54,13 +55,15 @@ export function UserPicker({
   const pick = (user: PickedUser) => {
     onChange([...picked, user]);
     setQuery('');
-    document.getElementById(inputId)?.focus();
+    // The chosen button disappears from the results: keep the keyboard in the search box.
+    input.current?.focus();
   };
 
   return (
     <div class="user-picker">
       <label for={inputId}>{label}</label>
       <input
+        ref={input}
         id={inputId}
         type="search"
         autocomplete="off"
