@@ -312,6 +312,11 @@ describeBrowser('the chat client', () => {
     const { b, ann } = await pairInBrowsers();
     await ann.page.setViewportSize({ width: 380, height: 700 });
     await expect.poll(() => ann.page.getByRole('navigation', { name: 'Conversations' }).isVisible()).toBe(false);
+    // Nothing wider than the screen: the composer and the top bar fit.
+    expect(await ann.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(380);
+    await ann.page.getByRole('button', { name: 'Send' }).waitFor(WAIT);
+    const logOut = await ann.page.getByRole('button', { name: 'Log out' }).boundingBox();
+    expect(logOut!.x + logOut!.width).toBeLessThanOrEqual(380);
     await harness.screenshot(ann.page, 'chat-narrow-conversation');
     await ann.page.getByRole('button', { name: 'Back to conversations' }).click();
     await expect.poll(() => ann.page.getByRole('navigation', { name: 'Conversations' }).isVisible()).toBe(true);
