@@ -38,8 +38,14 @@ export function startInboxSync(client: Client, socket: Socket, store: Store<Chat
     }
   }
 
+  let started = false;
   async function coldStart() {
     unsubscribe();
+    // Starting over from "now" (the server refused our cursor) skips whatever happened since the
+    // last event applied: loaded histories may have holes, so they are dropped and reloaded when
+    // next opened. (The first start has none.)
+    if (started) store.update((state) => ({ ...state, buckets: {} }));
+    started = true;
     try {
       const end = await client.query(InboxEndQuery, {}).toPromise();
       if (!end.data) throw end.error ?? new Error('no inbox');
