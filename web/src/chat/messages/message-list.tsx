@@ -23,10 +23,12 @@ export function MessageList({ conversationId, label }: { conversationId: string;
   const [loadFailed, setLoadFailed] = useState(false);
   const atBottom = useRef(true);
 
+  // The newest page on opening, and again if the sync dropped the loaded history (see inbox-sync).
+  const loaded = bucket?.loaded ?? false;
   useEffect(() => {
-    if (bucket?.loaded) return;
+    if (loaded) return;
     void loadHistory(client, store, conversationId, 'newest').then((ok) => setLoadFailed(!ok));
-  }, [conversationId]);
+  }, [conversationId, loaded]);
 
   // Keeping the view still while older messages are inserted above it: before loading, note where
   // the first message shown sits in the viewport; once the page is in the DOM, scroll so it sits
