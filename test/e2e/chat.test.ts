@@ -407,6 +407,35 @@ describeBrowser('the chat client with short-lived access tokens', () => {
     expect(sockets).toBe(1);
   }, 90_000);
 
+  it('when two tabs share a login, then their refreshes never present the same refresh token and both stay logged in', async () => {
+    const [me, friend] = [await registerUser(harness.app.url, 'twotabs'), await registerUser(harness.app.url, 'pal')];
+    await gqlOk(harness.app.url, 'mutation($u: ID!) { directConversation(userId: $u) { id } }', { u: friend.id }, me.accessToken);
+    const { context, page: first } = await harness.newUser();
+    const refreshTokensUsed: string[] = [];
+    context.on('request', (request) => {
+      const body = request.postData() ?? '';
+      if (request.method() === 'POST' && body.includes('ChatRefresh')) refreshTokensUsed.push(JSON.parse(body).variables.refreshToken);
+    });
+    await logIn(first, me);
+    const second = await context.newPage();
+    await second.goto('/');
+    await second.getByText(`Signed in as ${me.username}`).waitFor(WAIT);
+    // Both tabs' timers fire near the same moment, every few seconds: several rounds of them.
+    await expect.poll(() => refreshTokensUsed.length, { timeout: ACCESS_TTL_S * 5_000 }).toBeGreaterThanOrEqual(4);
+    expect(new Set(refreshTokensUsed).size).toBe(refreshTokensUsed.length);
+    await gqlOk(
+      harness.app.url,
+      SEND,
+      { input: { recipientId: me.id, content: 'to both tabs', clientMessageId: 't-1' } },
+      await freshToken(friend),
+    );
+    for (const page of [first, second]) {
+      await page.getByRole('button', { name: new RegExp(`^${friend.username}`) }).click();
+      await page.getByRole('log').getByText('to both tabs').waitFor(WAIT);
+      expect(await page.getByText(`Signed in as ${me.username}`).isVisible()).toBe(true);
+    }
+  }, 90_000);
+
   it('when the stored access token has expired (a laptop slept through its refresh), then the client refreshes on TOKEN_EXPIRED and on the socket’s 4403', async () => {
     const [me, friend] = [await registerUser(harness.app.url, 'sleeper'), await registerUser(harness.app.url, 'waker')];
     await gqlOk(harness.app.url, 'mutation($u: ID!) { directConversation(userId: $u) { id } }', { u: friend.id }, me.accessToken);
