@@ -94,6 +94,7 @@ describeBrowser('the chat client', () => {
     // Bob has not opened it: the preview and an unread badge.
     await expect.poll(() => conversationButton(bob.page, aliceName).getAttribute('aria-label'), WAIT).toBe(`${aliceName}, 1 unread`);
     await expect.poll(() => conversationButton(bob.page, aliceName).innerText(), WAIT).toContain('Hi Bob!');
+    expect(await bob.page.title()).toBe('(1) Chat');
     await expect.poll(() => alice.page.getByTestId('receipt').innerText(), WAIT).toBe('Sent');
 
     await conversationButton(bob.page, aliceName).click();
@@ -101,6 +102,7 @@ describeBrowser('the chat client', () => {
     // Opening it marks it read: Alice sees "Seen", Bob's badge goes.
     await expect.poll(() => alice.page.getByTestId('receipt').innerText(), WAIT).toBe('Seen');
     await expect.poll(() => conversationButton(bob.page, aliceName).getAttribute('aria-label'), WAIT).toBe(aliceName);
+    expect(await bob.page.title()).toBe('Chat');
     // Presence both ways.
     await expect.poll(() => bob.page.getByTestId('presence').innerText(), WAIT).toBe('Online');
     await expect.poll(() => alice.page.getByTestId('presence').innerText(), WAIT).toBe('Online');

@@ -1,11 +1,13 @@
 // The page once logged in: a top bar (who, connection, log out), the sidebar (new conversation,
 // conversation list) and the conversation pane. On a narrow screen only one of sidebar and pane
 // shows: the pane when a conversation is open (its Back button returns to the list).
+import { useEffect } from 'preact/hooks';
 import { useChat, useChatState } from '../chat-context';
 import { ConversationList } from '../conversations/conversation-list';
 import { NewDirectForm } from '../conversations/new-direct-form';
 import { ConversationPane } from '../messages/conversation-pane';
 import { seams } from '../seams';
+import { unreadCount } from '../state/chat-state';
 import { ConnectionStatus } from './connection-status';
 import { useOpenConversation } from './use-route';
 
@@ -17,6 +19,15 @@ export function ChatShell() {
   const ready = useChatState((state) => state.ready);
   const current = exists ? openId : null;
   const SidebarActions = seams.SidebarActions;
+  const unread = useChatState((state) => Object.values(state.conversations).reduce((sum, c) => sum + unreadCount(state, c), 0));
+
+  // The tab's title counts unread messages, so a background tab shows that something arrived.
+  useEffect(() => {
+    document.title = unread ? `(${unread}) Chat` : 'Chat';
+    return () => {
+      document.title = 'Chat';
+    };
+  }, [unread]);
 
   return (
     <div class={`shell ${current ? 'shell-open' : ''}`}>
