@@ -234,7 +234,7 @@ describeBrowser('file limits and expiring links in the web client', () => {
     await db?.drop();
   });
 
-  it('when a file is over the limit, then the tray says the limit in KB; when a shown link has expired, then focusing it gets a working one', async () => {
+  it('when a file is over the limit, then the tray says the limit in KB; when shown links have expired, then focusing a file link, or an image failing to load, gets working ones', async () => {
     const url = harness.app.url;
     const [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => registerUser(url, name)));
     const direct = await gqlOk(url, DIRECT, { userId: bob!.id }, alice!.accessToken);
@@ -267,5 +267,23 @@ describeBrowser('file limits and expiring links in the web client', () => {
         return href !== first && (await status(href)) === 200;
       }, POLL)
       .toBe(true);
+
+    // An image whose link has expired by the time it loads (a history page scrolled to long after
+    // it was read): its first request is held until the server refuses that link, then let
+    // through; the server answers 403, and the page fetches a fresh link, once, and shows it.
+    let requests = 0;
+    await pageB.route(
+      (target) => target.pathname.startsWith('/files/') && target.searchParams.get('n') === 'late.png',
+      async (route) => {
+        if (requests++ === 0) await expect.poll(async () => (await fetch(route.request().url())).status, POLL).toBe(403);
+        await route.continue();
+      },
+    );
+    await attach(pageA, [{ name: 'late.png', mimeType: 'image/png', buffer: png(8, 8) }]);
+    await expect.poll(() => tray.getByRole('status').innerText(), POLL).toBe('Ready to send with your next message.');
+    await send(pageA, 'seen late');
+    const img = messages(pageB).getByRole('img', { name: 'late.png' });
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => (el.complete ? el.naturalWidth : 0)), POLL).toBe(8);
+    expect(requests).toBe(2);
   }, 120_000);
 });
