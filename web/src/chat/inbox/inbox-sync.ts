@@ -83,7 +83,14 @@ export function startInboxSync(client: Client, socket: Socket, store: Store<Chat
         if (errorInfo(result.error).code === 'BAD_USER_INPUT') {
           cursor.clear();
           void coldStart();
+          return;
         }
+        // Anything else ended the subscription: subscribe again, from the same cursor, shortly.
+        unsubscribe();
+        clearTimeout(retry);
+        retry = setTimeout(() => {
+          if (!stopped && socket.state() === 'online') subscribe();
+        }, RETRY_MS);
         return;
       }
       const event = result.data?.inbox;
