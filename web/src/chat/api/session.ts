@@ -104,10 +104,12 @@ export function createSession(): Session {
     clearTimeout(timer);
     if (!session) return;
     const lifetime = expiresInMs(session.tokens.accessTokenExpiresAt);
-    const delay = Math.max(1_000, lifetime - Math.min(REFRESH_MARGIN_MS, lifetime / 4));
+    // Capped: setTimeout fires at once for delays past 2^31-1 ms (24.8 days).
+    const delay = Math.min(2 ** 31 - 1, Math.max(1_000, lifetime - Math.min(REFRESH_MARGIN_MS, lifetime / 4)));
     timer = setTimeout(() => {
-      api.refresh(session?.tokens.accessToken).catch((error: unknown) => {
-        if (!(error instanceof GraphQLRequestError)) timer = setTimeout(schedule, RETRY_AFTER_NETWORK_ERROR_MS);
+      api.refresh(session?.tokens.accessToken).catch(() => {
+        // Still logged in (a network or server hiccup): try again soon.
+        if (session) timer = setTimeout(schedule, RETRY_AFTER_NETWORK_ERROR_MS);
       });
     }, delay);
   }
@@ -139,8 +141,9 @@ export function createSession(): Session {
         set(data.refresh);
         return data.refresh.tokens.accessToken;
       } catch (error) {
-        // The server refused the token (used, expired, logged out): this login is over.
-        if (error instanceof GraphQLRequestError) set(null);
+        // The server refused the token (used, expired, logged out): this login is over. Anything
+        // else (rate limited, server restarting, network) leaves the login for a later try.
+        if (error instanceof GraphQLRequestError && error.code === 'UNAUTHENTICATED') set(null);
         throw error;
       }
     });
