@@ -277,6 +277,12 @@ describeBrowser('the chat client', () => {
     await reader.page.getByText('Beginning of the conversation').waitFor(WAIT);
     const texts = await log.locator('li.message .message-text').allInnerTexts();
     expect(texts).toEqual(Array.from({ length: 70 }, (_, i) => `history ${i + 1}`));
+    // A message arriving while the reader is up in the history does not scroll them away: a
+    // button says it is there and takes them to it.
+    await gqlOk(harness.app.url, SEND, { input: { recipientId: b.id, content: 'just now', clientMessageId: 'h-new' } }, a.accessToken);
+    await reader.page.getByRole('button', { name: 'New messages ↓' }).click();
+    await expect.poll(() => log.getByText('just now', { exact: true }).isVisible(), WAIT).toBe(true);
+    await expect.poll(() => reader.page.getByRole('button', { name: 'New messages ↓' }).count(), WAIT).toBe(0);
     await harness.screenshot(reader.page, 'chat-history');
   }, 90_000);
 

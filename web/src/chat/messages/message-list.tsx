@@ -48,6 +48,16 @@ export function MessageList({ conversationId, label }: { conversationId: string;
 
   const firstSeq = messages[0]?.seq;
   const count = messages.length + outgoing.length;
+  const newestSeq = messages[messages.length - 1]?.seq ?? 0;
+  const seenSeq = useRef(newestSeq);
+  const [newBelow, setNewBelow] = useState(false);
+  function toBottom() {
+    const node = list.current!;
+    node.scrollTop = node.scrollHeight;
+    atBottom.current = true;
+    setNewBelow(false);
+    node.focus();
+  }
   useLayoutEffect(() => {
     const node = list.current;
     if (!node) return;
@@ -57,7 +67,11 @@ export function MessageList({ conversationId, label }: { conversationId: string;
       anchor.current = null;
     } else if (atBottom.current) {
       node.scrollTop = node.scrollHeight;
+    } else if (newestSeq > seenSeq.current) {
+      // Something arrived below while the reader is up in the history: say so, don't yank them down.
+      setNewBelow(true);
     }
+    seenSeq.current = Math.max(seenSeq.current, newestSeq);
     // A first page shorter than the view gives no scrollbar to scroll up with: fetch more now.
     if (bucket?.loaded && bucket.hasOlder && node.scrollHeight <= node.clientHeight) void loadOlder();
   }, [firstSeq, count, bucket?.loaded]);
@@ -65,6 +79,7 @@ export function MessageList({ conversationId, label }: { conversationId: string;
   function onScroll() {
     const node = list.current!;
     atBottom.current = node.scrollHeight - node.scrollTop - node.clientHeight < NEAR_BOTTOM_PX;
+    if (atBottom.current && newBelow) setNewBelow(false);
     if (node.scrollTop < NEAR_TOP_PX) void loadOlder();
   }
 
@@ -98,6 +113,11 @@ export function MessageList({ conversationId, label }: { conversationId: string;
           ))}
         </ol>
       </div>
+      {newBelow && (
+        <button type="button" class="new-below" onClick={toBottom}>
+          New messages ↓
+        </button>
+      )}
     </div>
   );
 }

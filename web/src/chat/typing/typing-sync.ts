@@ -18,8 +18,9 @@ export function startTypingSync(client: Client, store: Store<ChatState>): () => 
     clearTimeout(timers.get(key));
     const until = event.typing ? Date.now() + LAPSE_MS : null;
     store.update((state) => {
+      // Typists are members, so normally known; if not, their name is enough (presence fills the rest).
       const known = state.users[event.user.id];
-      const withUser = known ? state : mergeUsers(state, [{ ...event.user, online: true, lastSeenAt: null }]);
+      const withUser = known ? state : mergeUsers(state, [{ ...event.user, online: false, lastSeenAt: null }]);
       return setTyping(withUser, event.conversationId, event.user.id, until);
     });
     if (until !== null) {
