@@ -5,13 +5,13 @@
 // mutation's answer is the group as it now is, handed back through onChanged for the store.
 // A refusal (FORBIDDEN when no longer an admin, NOT_FOUND...) is shown beside the actions.
 import type { Client } from '@urql/core';
-import type { ComponentChildren } from 'preact';
-import { useId, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { ChatConversationFieldsFragment } from '../../gql/graphql';
 import { errorText } from './error-text';
-import { useFocusOnMount } from './focus-on-mount';
+import { FocusedButton } from './focused-button';
 import { AddMembersMutation, LeaveGroupMutation, RemoveMemberMutation, RenameGroupMutation, SetRoleMutation } from './group-operations';
 import { ModalDialog } from './modal-dialog';
+import { RenameForm } from './rename-form';
 import { UserPicker, type PickedUser } from './user-picker';
 
 const ADMINS_ONLY = 'Only an admin of this group can do that (you may have been made a plain member meanwhile).';
@@ -198,37 +198,5 @@ export function MembersDialog({
         )}
       </div>
     </ModalDialog>
-  );
-}
-
-/** The "Yes, ..." of a confirmation: focused as it appears, in place of the button that asked. */
-function FocusedButton(props: { class: string; disabled: boolean; onClick: () => void; children: ComponentChildren }) {
-  const ref = useFocusOnMount<HTMLButtonElement>();
-  return (
-    <button ref={ref} type="button" class={props.class} disabled={props.disabled} onClick={props.onClick}>
-      {props.children}
-    </button>
-  );
-}
-
-/** The group's name, for admins: 1 to 100 characters (the server trims and checks). */
-function RenameForm({ title, busy, onRename }: { title: string; busy: boolean; onRename: (title: string) => void }) {
-  const id = useId();
-  const [value, setValue] = useState(title);
-  const changed = value.trim() !== '' && value.trim() !== title;
-  return (
-    <form
-      class="group-form group-form--inline"
-      onSubmit={(event) => {
-        event.preventDefault();
-        if (changed) onRename(value.trim());
-      }}
-    >
-      <label for={id}>Group name</label>
-      <input id={id} required maxLength={100} value={value} onInput={(event) => setValue(event.currentTarget.value)} />
-      <button type="submit" disabled={busy || !changed}>
-        Rename
-      </button>
-    </form>
   );
 }
