@@ -102,7 +102,7 @@ describeBrowser('groups and files in the web client', () => {
     // Escape closes it, and the keyboard is back on the button that opened it.
     await pageA.keyboard.press('Escape');
     await expect.poll(() => membersA.isVisible()).toBe(false);
-    expect(await pageA.evaluate(() => document.activeElement?.textContent)).toMatch(/^Members \(\d\)$/);
+    await expect.poll(() => pageA.evaluate(() => document.activeElement?.textContent)).toMatch(/^Members \(\d\)$/);
     await expect.poll(() => pageA.getByRole('button', { name: 'Members (3)' }).isVisible(), POLL).toBe(true);
 
     await conversationButton(pageC, 'Trio').click();
@@ -129,9 +129,18 @@ describeBrowser('groups and files in the web client', () => {
 
     // Alice removes Carol; Bob's open dialog follows the change live.
     await pageA.getByRole('button', { name: 'Members (3)' }).click();
+    // By keyboard: the confirmation takes the focus, "Keep" gives it back, Enter confirms.
+    const focusedName = () =>
+      pageA.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent);
     await membersA.getByRole('button', { name: `Remove: ${carol!.username}` }).click();
-    await membersA.getByRole('button', { name: `Yes, remove ${carol!.username}` }).click();
+    await expect.poll(focusedName).toBe(`Yes, remove ${carol!.username}`);
+    await membersA.getByRole('button', { name: 'Keep' }).click();
+    await expect.poll(focusedName).toBe(`Remove: ${carol!.username}`);
+    await pageA.keyboard.press('Enter');
+    await expect.poll(focusedName).toBe(`Yes, remove ${carol!.username}`);
+    await pageA.keyboard.press('Enter');
     await expect.poll(() => membersA.getByRole('status').filter({ hasText: 'Removed' }).innerText(), POLL).toContain(carol!.username);
+    await expect.poll(focusedName).toMatch(/^Removed /);
     await expect.poll(() => listB.getByRole('listitem').count(), POLL).toBe(2);
     expect(await listB.innerText()).not.toContain(carol!.username);
     await pageA.keyboard.press('Escape');

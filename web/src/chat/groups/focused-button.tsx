@@ -3,12 +3,21 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 
-/** The "Yes, ..." of a confirmation: focused as it appears, in place of the button that asked. */
-export function FocusedButton(props: { class: string; disabled: boolean; onClick: () => void; children: ComponentChildren }) {
+/**
+ * A button focused as it appears: the "Yes, ..." of a confirmation in place of the button that
+ * asked, and that button again when the confirmation is declined.
+ */
+export function FocusedButton(props: {
+  class?: string;
+  label?: string;
+  disabled: boolean;
+  onClick: () => void;
+  children: ComponentChildren;
+}) {
   const ref = useRef<HTMLButtonElement>(null);
   useEffect(() => ref.current?.focus(), []);
   return (
-    <button ref={ref} type="button" class={props.class} disabled={props.disabled} onClick={props.onClick}>
+    <button ref={ref} type="button" class={props.class} aria-label={props.label} disabled={props.disabled} onClick={props.onClick}>
       {props.children}
     </button>
   );

@@ -5,7 +5,7 @@
 // mutation's answer is the group as it now is, handed back through onChanged for the store.
 // A refusal (FORBIDDEN when no longer an admin, NOT_FOUND...) is shown beside the actions.
 import type { Client } from '@urql/core';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ChatConversationFieldsFragment } from '../../gql/graphql';
 import { errorText } from './error-text';
 import { FocusedButton } from './focused-button';
@@ -45,6 +45,16 @@ export function MembersDialog({
   const [notice, setNotice] = useState('');
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState<string | null>(null);
+  // Whose Remove (or, for the viewer, Leave) button takes the focus back after "Keep" or "Stay".
+  const [declined, setDeclined] = useState<string | null>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  const focusNotice = useRef(false);
+  // After a removal the row, and the button that had the focus, are gone: the keyboard goes to
+  // the notice saying what happened, still inside the dialog.
+  useEffect(() => {
+    if (focusNotice.current && notice) noticeRef.current?.focus();
+    focusNotice.current = false;
+  }, [notice]);
   const [toAdd, setToAdd] = useState<PickedUser[]>([]);
 
   const isAdmin = group.members.some((member) => member.userId === viewerId && member.role === 'ADMIN');
@@ -57,8 +67,13 @@ export function MembersDialog({
     setError('');
     setNotice('');
     setConfirming(null);
+    setDeclined(null);
     setError((await action()) ?? '');
     setBusy(false);
+  };
+  const decline = () => {
+    setDeclined(confirming);
+    setConfirming(null);
   };
 
   const add = () =>
@@ -76,6 +91,7 @@ export function MembersDialog({
       const result = await client.mutation(RemoveMemberMutation, { conversationId, userId }).toPromise();
       if (!result.data) return errorText(result.error, { forbidden: ADMINS_ONLY });
       onChanged(result.data.removeMember);
+      focusNotice.current = true;
       setNotice(`Removed ${username}. New messages no longer reach them.`);
     });
 
@@ -138,10 +154,14 @@ export function MembersDialog({
                     <FocusedButton class="danger" disabled={busy} onClick={() => remove(member.userId, member.username)}>
                       Yes, remove {member.username}
                     </FocusedButton>
-                    <button type="button" onClick={() => setConfirming(null)}>
+                    <button type="button" onClick={decline}>
                       Keep
                     </button>
                   </span>
+                ) : declined === member.userId ? (
+                  <FocusedButton label={`Remove: ${member.username}`} disabled={busy} onClick={() => setConfirming(member.userId)}>
+                    Remove
+                  </FocusedButton>
                 ) : (
                   <button
                     type="button"
@@ -156,7 +176,7 @@ export function MembersDialog({
           );
         })}
       </ul>
-      <p class="group-notice" role="status">
+      <p ref={noticeRef} class="group-notice" role="status" tabIndex={-1}>
         {notice}
       </p>
       {error && (
@@ -187,10 +207,14 @@ export function MembersDialog({
             <FocusedButton class="danger" disabled={busy} onClick={leave}>
               Yes, leave
             </FocusedButton>
-            <button type="button" onClick={() => setConfirming(null)}>
+            <button type="button" onClick={decline}>
               Stay
             </button>
           </>
+        ) : declined === viewerId ? (
+          <FocusedButton class="danger" disabled={busy} onClick={() => setConfirming(viewerId)}>
+            Leave group
+          </FocusedButton>
         ) : (
           <button type="button" class="danger" disabled={busy} onClick={() => setConfirming(viewerId)}>
             Leave group
