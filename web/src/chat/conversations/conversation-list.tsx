@@ -3,7 +3,8 @@
 import type { JSX } from 'preact';
 import { useChatState } from '../chat-context';
 import { PresenceDot } from '../presence/presence-label';
-import { orderedConversations, unreadCount, type ChatConversation, type ChatState } from '../state/chat-state';
+import type { ChatConversation, ChatState } from '../state/chat-state';
+import { orderedConversations, unreadCount } from '../state/selectors';
 import { conversationTitle, directPeerId } from './conversation-title';
 
 function preview(state: ChatState, conversation: ChatConversation): string {

@@ -7,7 +7,7 @@ import { conversationTitle, directPeerId } from '../conversations/conversation-t
 import { PresenceLabel } from '../presence/presence-label';
 import { markRead } from '../receipts/mark-read';
 import { seams } from '../seams';
-import { myLastReadSeq } from '../state/chat-state';
+import { myLastReadSeq } from '../state/selectors';
 import { TypingIndicator } from '../typing/typing-indicator';
 import { Composer } from './composer';
 import { MessageList } from './message-list';

@@ -7,7 +7,7 @@ import { ConversationList } from '../conversations/conversation-list';
 import { NewDirectForm } from '../conversations/new-direct-form';
 import { ConversationPane } from '../messages/conversation-pane';
 import { seams } from '../seams';
-import { unreadCount } from '../state/chat-state';
+import { unreadCount } from '../state/selectors';
 import { ConnectionStatus } from './connection-status';
 import { useOpenConversation } from './use-route';
 
