@@ -107,10 +107,12 @@ export async function builtWebDir(): Promise<string> {
     run([binOf('vite'), 'build', '--config', 'web/vite.config.ts', '--outDir', staging, '--emptyOutDir', '--logLevel', 'warn']);
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
-    // Older builds are of no use once the sources moved on.
+    // Older builds are of no use once the sources moved on, but a run started before the change
+    // may still be serving one: only those untouched for an hour go.
     for (const name of readdirSync(base)) {
-      if (name.startsWith('web-') && name !== path.basename(target) && name !== 'web-build.lock')
-        rmSync(path.join(base, name), { recursive: true, force: true });
+      const dir = path.join(base, name);
+      if (!name.startsWith('web-') || name === path.basename(target) || name === 'web-build.lock') continue;
+      if (Date.now() - statSync(dir).mtimeMs > 3_600_000) rmSync(dir, { recursive: true, force: true });
     }
     return target;
   } finally {
