@@ -3,10 +3,13 @@
 // Refresh tokens are single use, and presenting a used one signs the whole login out (theft
 // detection). So a refresh must never run twice with the same token: within this tab every caller
 // shares one in-flight refresh (single flight), and across tabs of the same origin the refresh runs
-// under a Web Lock and first re-reads storage, adopting the pair another tab may just have stored.
+// under a Web Lock and first re-reads the shared copy (IndexedDB, see shared-session.ts), adopting
+// the pair another tab may just have stored. localStorage keeps the login for a synchronous start
+// and tells other tabs of changes.
 import { graphql } from '../../gql';
 import type { AuthFieldsFragment } from '../../gql/graphql';
 import { graphqlRequest, GraphQLRequestError } from './graphql-request';
+import { readSharedSession, writeSharedSession } from './shared-session';
 
 const STORAGE_KEY = 'chat.session';
 /** Refresh this long before the access token expires, so requests never carry a stale one. */
@@ -98,6 +101,12 @@ export function createSession(): Session {
     notify();
   };
 
+  /** set(), once the shared copy holds it too: within the lock, before another tab may read it. */
+  const store = async (next: StoredSession | null) => {
+    await writeSharedSession(next).catch(() => undefined);
+    set(next);
+  };
+
   // Proactive refresh: a timer doesn't run while a laptop sleeps, so accessToken() checks the
   // expiry again on every call; the timer only keeps an idle tab's socket from being closed.
   function schedule() {
@@ -127,23 +136,22 @@ export function createSession(): Session {
   async function runRefresh(): Promise<string> {
     return withTabLock(async () => {
       const before = session;
-      const stored = readStorage();
+      const shared = await readSharedSession().catch(() => undefined);
+      const stored = shared === undefined ? readStorage() : shared;
       // Another tab rotated the pair while we waited for the lock: its tokens are ours too.
       if (stored && before && stored.tokens.refreshToken !== before.tokens.refreshToken) {
-        session = stored;
-        schedule();
-        notify();
+        set(stored);
         return stored.tokens.accessToken;
       }
       if (!before) throw new GraphQLRequestError([{ message: 'Signed out', extensions: { code: 'UNAUTHENTICATED' } }]);
       try {
         const data = await graphqlRequest(RefreshMutation, { refreshToken: before.tokens.refreshToken });
-        set(data.refresh);
+        await store(data.refresh);
         return data.refresh.tokens.accessToken;
       } catch (error) {
         // The server refused the token (used, expired, logged out): this login is over. Anything
         // else (rate limited, server restarting, network) leaves the login for a later try.
-        if (error instanceof GraphQLRequestError && error.code === 'UNAUTHENTICATED') set(null);
+        if (error instanceof GraphQLRequestError && error.code === 'UNAUTHENTICATED') await store(null);
         throw error;
       }
     });
@@ -155,7 +163,10 @@ export function createSession(): Session {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    signIn: (payload) => set(payload),
+    signIn(payload) {
+      set(payload);
+      void writeSharedSession(payload).catch(() => undefined);
+    },
     async accessToken() {
       if (!session) throw new GraphQLRequestError([{ message: 'Signed out', extensions: { code: 'UNAUTHENTICATED' } }]);
       if (expiresInMs(session.tokens.accessTokenExpiresAt) > 5_000) return session.tokens.accessToken;
@@ -171,6 +182,7 @@ export function createSession(): Session {
     async signOut() {
       const ending = session;
       set(null);
+      await writeSharedSession(null).catch(() => undefined);
       // Best effort: the server closes this login's sockets and revokes its tokens. Signing out
       // locally must not wait on the network or fail with it.
       if (ending) await graphqlRequest(LogoutMutation, { refreshToken: ending.tokens.refreshToken }).catch(() => undefined);
