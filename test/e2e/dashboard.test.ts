@@ -124,4 +124,33 @@ describeBrowser('the dashboard at /dashboard', () => {
     expect(requests.filter((url) => url.includes(TOKEN))).toEqual([]);
     expect(requests.filter((url) => !url.startsWith(harness.origin))).toEqual([]);
   }, 120_000);
+
+  it('when its tab is hidden, then it stops reading the figures until the tab shows again', async () => {
+    const { page } = await harness.newUser();
+    const reads: number[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/dashboard/metrics')) reads.push(Date.now());
+    });
+    await page.goto('/dashboard');
+    await page.getByLabel('Dashboard token').fill(TOKEN);
+    await page.getByLabel('Dashboard token').press('Enter');
+    await expect.poll(() => reads.length, POLL).toBeGreaterThanOrEqual(2);
+
+    // Chromium has no switch for a hidden tab: the page is told, as a browser tells it.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, 'hidden', { value, configurable: true });
+        Object.defineProperty(document, 'visibilityState', { value: value ? 'hidden' : 'visible', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await expect.poll(() => page.getByText('Paused while the tab is hidden.').isVisible(), POLL).toBe(true);
+    const whileHidden = reads.length;
+    // Four polling intervals: reads would have come by now.
+    await page.waitForTimeout(6_000);
+    expect(reads.length).toBe(whileHidden);
+
+    await setHidden(false);
+    await expect.poll(() => reads.length, POLL).toBeGreaterThan(whileHidden + 1);
+  }, 60_000);
 });

@@ -102,6 +102,13 @@ async function run(token: string, first: Reading) {
     board.update(current ? computeFigures(history) : undefined, health);
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    if (document.hidden) {
+      // Nobody is looking: no reads until the tab shows again, then rates start from fresh readings
+      // rather than averaging over the time it was hidden.
+      status.textContent = 'Paused while the tab is hidden.';
+      await new Promise((resolve) => document.addEventListener('visibilitychange', resolve, { once: true }));
+      history.length = 0;
+    }
     if (mine !== generation) return;
     const [answer, nextHealth] = await Promise.all([readMetrics(token), readHealth()]);
     if (mine !== generation) return;
