@@ -108,6 +108,17 @@ describeBrowser('the chat client', () => {
     await expect.poll(() => alice.page.getByTestId('presence').innerText(), WAIT).toBe('Online');
     // The composer has focus once a conversation opens.
     await expect.poll(() => bob.page.evaluate(() => document.activeElement?.id)).toBe('composer-input');
+    // A message into the conversation Bob has open never puts a badge beside it, not even briefly.
+    await bob.page.evaluate(() => {
+      const seen = window as unknown as { badgeBesideOpen: boolean };
+      seen.badgeBesideOpen = false;
+      new MutationObserver(() => {
+        if (document.querySelector('.conversation[aria-current="true"] .badge')) seen.badgeBesideOpen = true;
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
+    await send(alice.page, 'Still there?');
+    await messageLog(bob.page).getByText('Still there?').waitFor(WAIT);
+    expect(await bob.page.evaluate(() => (window as unknown as { badgeBesideOpen: boolean }).badgeBesideOpen)).toBe(false);
 
     await bob.page.getByLabel('Message', { exact: true }).pressSequentially('Hello Al');
     await expect.poll(() => alice.page.getByText(`${bobName} is typing…`).isVisible(), WAIT).toBe(true);

@@ -48,7 +48,9 @@ export function ConversationList({ openId, onOpen }: { openId: string | null; on
     <ul class="conversation-list" aria-label="Conversation list" onKeyDown={moveFocus}>
       {conversations.map((conversation) => {
         const title = conversationTitle(state, conversation);
-        const unread = unreadCount(state, conversation);
+        // The open conversation is on screen and marked read as it shows (markRead follows within
+        // a moment): a badge beside it would only flash.
+        const unread = conversation.id === openId ? 0 : unreadCount(state, conversation);
         const peer = directPeerId(state, conversation);
         return (
           <li key={conversation.id}>
