@@ -13,6 +13,18 @@ export const ChatUserFields = graphql(`
   }
 `);
 
+export const ChatAttachmentFields = graphql(`
+  fragment ChatAttachmentFields on Attachment {
+    id
+    fileName
+    contentType
+    size
+    width
+    height
+    url
+  }
+`);
+
 export const ChatMessageFields = graphql(`
   fragment ChatMessageFields on Message {
     id
@@ -26,13 +38,7 @@ export const ChatMessageFields = graphql(`
       username
     }
     attachments {
-      id
-      fileName
-      contentType
-      size
-      width
-      height
-      url
+      ...ChatAttachmentFields
     }
   }
 `);

@@ -2,18 +2,7 @@
 // finished uploads' ids with its message), and a re-read of one message for fresh download links
 // (they are signed and expire after DOWNLOAD_URL_TTL; the server signs new ones at every read).
 import { graphql } from '../../gql';
-
-export const FileAttachmentFields = graphql(`
-  fragment FileAttachment on Attachment {
-    id
-    fileName
-    contentType
-    size
-    width
-    height
-    url
-  }
-`);
+// The query selects ChatAttachmentFields (api/fragments.ts): the same shape the store keeps.
 
 export const CreateUploadMutation = graphql(`
   mutation FileCreateUpload($input: CreateUploadInput!) {
@@ -36,7 +25,7 @@ export const MessageAttachmentsQuery = graphql(`
         node {
           id
           attachments {
-            ...FileAttachment
+            ...ChatAttachmentFields
           }
         }
       }

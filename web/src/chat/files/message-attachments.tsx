@@ -6,7 +6,7 @@
 // hover or focus (before the click lands), and when an image fails to load (an old history page).
 import type { Client } from '@urql/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { FileAttachmentFragment } from '../../gql/graphql';
+import type { ChatAttachmentFieldsFragment } from '../../gql/graphql';
 import { DocumentIcon } from './file-icons';
 import { MessageAttachmentsQuery } from './file-operations';
 import { formatSize } from './file-size';
@@ -20,7 +20,7 @@ const RENEW_MARGIN_MS = 30_000;
 /** Largest thumbnail side, in CSS pixels (the image keeps its proportions). */
 const THUMBNAIL_PX = 240;
 
-type Attachment = Pick<FileAttachmentFragment, 'id' | 'fileName' | 'contentType' | 'size' | 'width' | 'height' | 'url'>;
+type Attachment = ChatAttachmentFieldsFragment;
 
 export function MessageAttachments({
   client,
