@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeBrowser, startBrowserHarness, type BrowserHarness } from '../helpers/browser.js';
+import { describeBrowser, logInThroughPage, startBrowserHarness, type BrowserHarness } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { gqlOk, registerUser, SEND, type TestUser } from '../helpers/graphql.js';
 import { redisUrlForTests, uniqueRedisPrefix } from '../helpers/redis.js';
@@ -54,12 +54,7 @@ describeBrowser('the chat client', () => {
   async function logInInBrowser(user: TestUser, beforeLoad?: (page: Page) => Promise<void>) {
     const { context, page } = await harness.newUser();
     await beforeLoad?.(page);
-    await page.goto('/');
-    const form = page.getByRole('form', { name: 'Log in' });
-    await form.getByLabel('Email').fill(user.email);
-    await form.getByLabel('Password').fill(user.password);
-    await form.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText(`Signed in as ${user.username}`).waitFor(WAIT);
+    await logInThroughPage(page, user);
     return { context, page };
   }
 
@@ -374,15 +369,6 @@ describeBrowser('the chat client with short-lived access tokens', () => {
     await db?.drop();
   });
 
-  async function logIn(page: Page, user: TestUser) {
-    await page.goto('/');
-    const form = page.getByRole('form', { name: 'Log in' });
-    await form.getByLabel('Email').fill(user.email);
-    await form.getByLabel('Password').fill(user.password);
-    await form.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText(`Signed in as ${user.username}`).waitFor(WAIT);
-  }
-
   /** A token that is fresh now (registerUser's expired seconds after it was made, in this harness). */
   async function freshToken(user: TestUser): Promise<string> {
     const data = await gqlOk(harness.app.url, 'mutation($i: LoginInput!) { login(input: $i) { tokens { accessToken } } }', {
@@ -400,7 +386,7 @@ describeBrowser('the chat client with short-lived access tokens', () => {
     const { page } = await harness.newUser();
     let sockets = 0;
     page.on('websocket', () => sockets++);
-    await logIn(page, me);
+    await logInThroughPage(page, me);
     await page.getByRole('button', { name: new RegExp(`^${friend.username}`) }).click();
     const first = (await storedSession(page))!.tokens.accessToken;
     const seen = new Set([first]);
@@ -435,7 +421,7 @@ describeBrowser('the chat client with short-lived access tokens', () => {
       const body = request.postData() ?? '';
       if (request.method() === 'POST' && body.includes('ChatRefresh')) refreshTokensUsed.push(JSON.parse(body).variables.refreshToken);
     });
-    await logIn(first, me);
+    await logInThroughPage(first, me);
     const second = await context.newPage();
     await second.goto('/');
     await second.getByText(`Signed in as ${me.username}`).waitFor(WAIT);

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeBrowser, startBrowserHarness, type BrowserHarness } from '../helpers/browser.js';
+import { describeBrowser, logInThroughPage, startBrowserHarness, type BrowserHarness } from '../helpers/browser.js';
 import { DIRECT, sendTo } from '../helpers/chat.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { png } from '../helpers/files.js';
@@ -15,12 +15,7 @@ const POLL = { timeout: 15_000 };
 /** A registered user (through the API, to save time) logged in through the page's own form. */
 async function loggedIn(harness: BrowserHarness, user: TestUser): Promise<Page> {
   const { page } = await harness.newUser();
-  await page.goto('/');
-  const form = page.getByRole('form', { name: 'Log in' });
-  await form.getByLabel('Email').fill(user.email);
-  await form.getByLabel('Password').fill(user.password);
-  await form.getByRole('button', { name: 'Log in' }).click();
-  await expect.poll(() => page.getByText(`Signed in as ${user.username}`).isVisible(), POLL).toBe(true);
+  await logInThroughPage(page, user);
   return page;
 }
 

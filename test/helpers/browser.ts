@@ -127,6 +127,16 @@ function binOf(pkg: string): string {
   return path.join(path.dirname(pkgPath), typeof bin === 'string' ? bin : Object.values(bin)[0]!);
 }
 
+/** Logs `user` in through the page's own form at /, and waits until the page says so. */
+export async function logInThroughPage(page: Page, user: { email: string; password: string; username: string }): Promise<void> {
+  await page.goto('/');
+  const form = page.getByRole('form', { name: 'Log in' });
+  await form.getByLabel('Email').fill(user.email);
+  await form.getByLabel('Password').fill(user.password);
+  await form.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText(`Signed in as ${user.username}`).waitFor({ timeout: 20_000 });
+}
+
 export type BrowserHarness = {
   app: TestApp;
   /** http://127.0.0.1:<port> */
